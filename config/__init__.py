@@ -1,0 +1,1 @@
+"""Configuration: environment-driven settings classes and the Celery/beat settings."""

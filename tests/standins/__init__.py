@@ -1,0 +1,1 @@
+"""Local HTTP servers that speak third parties' real formats (see ../shared/external-apis.md)."""

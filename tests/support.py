@@ -1,0 +1,39 @@
+"""Test helpers: state cleanup, key creation, polling."""
+
+from __future__ import annotations
+
+import time
+
+import mongoengine
+import redis
+
+
+def clean_state(app) -> None:
+    """Empty every collection (indexes stay) and the test Redis databases (broker bindings stay)."""
+    db = mongoengine.get_db()
+    for name in db.list_collection_names():
+        db[name].delete_many({})
+    for url in (app.config["CELERY_RESULT_BACKEND"], app.config["CACHE_REDIS_URL"]):
+        redis.Redis.from_url(url).flushdb()
+    broker = redis.Redis.from_url(app.config["CELERY_BROKER_URL"])
+    stale = [k for k in broker.scan_iter(count=1000) if not k.startswith(b"_kombu.binding")]
+    if stale:
+        broker.delete(*stale)
+
+
+def make_key(scope: str, name: str | None = None) -> str:
+    from webapp.apikeys.services import create_key
+
+    return create_key(name or f"test-{scope}", scope)[1]
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02, message: str = "condition"):
+    """Poll `predicate` until it returns a truthy value (returned) or `timeout` passes (fails)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)

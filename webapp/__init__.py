@@ -1,0 +1,76 @@
+"""The application factory. `create_app()` builds the whole service; importing this package
+connects to nothing."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+
+from flask import Flask
+
+from config.settings import BaseConfig, load_config
+
+log = logging.getLogger(__name__)
+
+# One entry per domain: the module holding its flask-smorest Blueprint `blp`.
+BLUEPRINTS = (
+    "webapp.health",
+    "webapp.apikeys.routes",
+)
+
+
+def create_app(config: BaseConfig | dict | None = None) -> Flask:
+    """Build the Flask app. `config` is a settings object or a dict of overrides on the environment's."""
+    from webapp import auth, errors, http
+    from webapp.extensions import api, connect_mongo, init_celery, init_redis, limiter
+    from webapp.logs import configure_logging
+
+    settings = config if isinstance(config, BaseConfig) else load_config()
+    app = Flask(__name__)
+    app.config.update(settings.as_dict())
+    if isinstance(config, dict):
+        app.config.update(config)
+        app.config["RATELIMIT_DEFAULT"] = app.config["RATE_LIMIT_DEFAULT"]
+
+    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
+    connect_mongo(app.config["MONGO_URI"])
+    init_redis(app)
+    init_celery(app)
+    _import_tasks()
+
+    http.init_http(app)  # request id before anything can fail
+    auth.init_auth(app)  # then the key, so limits can be per key
+    http.init_body_check(app)
+    limiter.init_app(app)
+
+    api.init_app(app, spec_kwargs=_spec_kwargs())
+    for module in BLUEPRINTS:
+        api.register_blueprint(importlib.import_module(module).blp)
+    errors.register_error_handlers(app)  # after Api, so this envelope handles every error
+
+    if app.config.get("ADMIN_API_KEY"):
+        from webapp.apikeys.services import ensure_key
+
+        ensure_key("admin (ADMIN_API_KEY)", "admin", app.config["ADMIN_API_KEY"])
+    return app
+
+
+def _import_tasks() -> None:
+    """Register every task module under `tasks/` with Celery (each uses @shared_task)."""
+    import tasks
+
+    for module in pkgutil.iter_modules(tasks.__path__):
+        importlib.import_module(f"tasks.{module.name}")
+
+
+def _spec_kwargs() -> dict:
+    return {
+        "components": {
+            "securitySchemes": {
+                "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+                "BearerKey": {"type": "http", "scheme": "bearer"},
+            }
+        },
+        "security": [{"ApiKeyHeader": []}, {"BearerKey": []}],
+    }

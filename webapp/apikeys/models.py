@@ -1,0 +1,30 @@
+"""The API key document. Only the SHA-256 of a key is stored; the key itself is shown once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import mongoengine as me
+
+SCOPES = ("read", "write", "admin")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ApiKey(me.Document):
+    name = me.StringField(required=True, max_length=100)
+    scope = me.StringField(required=True, choices=SCOPES)
+    key_hash = me.StringField(required=True)  # hex SHA-256 of the key; looked up by equality
+    prefix = me.StringField(required=True)  # first characters, to tell keys apart in listings
+    created_at = me.DateTimeField(required=True, default=utcnow)
+    revoked_at = me.DateTimeField(null=True)
+
+    meta = {
+        "collection": "api_keys",
+        "indexes": [
+            {"fields": ["key_hash"], "unique": True},
+            {"fields": ["-created_at"]},
+        ],
+    }

@@ -1,0 +1,26 @@
+"""Request and response schemas of API key management."""
+
+from marshmallow import Schema, fields, validate
+
+from webapp.apikeys.models import SCOPES
+
+
+class ApiKeyCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    scope = fields.String(required=True, validate=validate.OneOf(SCOPES))
+
+
+class ApiKeySchema(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    scope = fields.String(required=True)
+    prefix = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class ApiKeyCreatedSchema(ApiKeySchema):
+    key = fields.String(required=True, metadata={"description": "The secret key, shown only once."})
+
+
+class ApiKeyListSchema(Schema):
+    items = fields.List(fields.Nested(ApiKeySchema), required=True)

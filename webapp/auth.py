@@ -1,0 +1,59 @@
+"""Authentication and scopes for every `/api/v1` route.
+
+A key comes in `X-API-Key` or `Authorization: Bearer`. Without a valid one: 401. Scopes: `read`
+may use safe methods, `write` may also change resources, `admin` may do everything. A view that
+needs more (key management, operator actions) says so with `@require_scope("admin")`; a view that
+needs no key at all (a signed webhook) says `@public`.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_smorest import abort
+
+from webapp.apikeys.services import authenticate, scope_allows
+from webapp.http import view_marker
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def require_scope(scope: str):
+    def mark(view):
+        view._required_scope = scope
+        return view
+
+    return mark
+
+
+def public(view):
+    view._public = True
+    return view
+
+
+def presented_key() -> str | None:
+    key = request.headers.get("X-API-Key")
+    if key:
+        return key.strip()
+    auth = request.headers.get("Authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip()
+    return None
+
+
+def _authenticate_request():
+    if not request.path.startswith("/api/v1/") or request.method == "OPTIONS":
+        return None
+    if view_marker("_public"):
+        return None
+    api_key = authenticate(presented_key() or "")
+    if api_key is None:
+        abort(401, headers={"WWW-Authenticate": 'Bearer realm="fido"'})
+    g.api_key = api_key
+    required = view_marker("_required_scope") or ("read" if request.method in SAFE_METHODS else "write")
+    if not scope_allows(api_key.scope, required):
+        abort(403, message=f"This action needs the '{required}' scope; this key has '{api_key.scope}'.")
+    return None
+
+
+def init_auth(app: Flask) -> None:
+    app.before_request(_authenticate_request)

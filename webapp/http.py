@@ -1,0 +1,81 @@
+"""Cross-cutting HTTP conventions: request ids, JSON-only bodies, local Swagger UI assets."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import swagger_ui_bundle
+from flask import Blueprint, Flask, current_app, g, request, send_from_directory
+from flask_smorest import abort
+
+from webapp.logs import request_id_var
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _assign_request_id():
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    request_id_var.set(g.request_id)
+
+
+def view_marker(name: str):
+    """The marker `name` set by a decorator on the view function, or on the MethodView method,
+    serving this request (None when absent)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None:
+        return None
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        view = getattr(view_class, request.method.lower(), None)
+    return getattr(view, name, None)
+
+
+def _require_json_body():
+    """A request body on the API must be JSON (415 otherwise); form posts only where a view allows."""
+    if request.method not in BODY_METHODS or not request.path.startswith("/api/v1/"):
+        return None
+    if not request.content_length and not request.headers.get("Transfer-Encoding"):
+        return None
+    if request.is_json or view_marker("_accepts_form"):
+        return None
+    abort(415)
+
+
+def _forget_request_id(_exc=None):
+    request_id_var.set(None)
+
+
+def accepts_form(view):
+    """Mark a view that takes form-encoded bodies (webhooks)."""
+    view._accepts_form = True
+    return view
+
+
+def _echo_request_id(response):
+    request_id = getattr(g, "request_id", None)
+    if request_id:
+        response.headers["X-Request-ID"] = request_id
+    return response
+
+
+docs_assets = Blueprint("docs_assets", __name__)
+
+
+@docs_assets.route("/api/docs/static/<path:filename>")
+def swagger_asset(filename):
+    return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+
+def init_http(app: Flask) -> None:
+    """Request ids first; the JSON check is registered by `init_body_check` after authentication."""
+    app.before_request(_assign_request_id)
+    app.teardown_request(_forget_request_id)
+    app.after_request(_echo_request_id)
+    app.register_blueprint(docs_assets)
+
+
+def init_body_check(app: Flask) -> None:
+    app.before_request(_require_json_body)
