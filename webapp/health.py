@@ -8,10 +8,10 @@ import time
 import mongoengine
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from webapp.extensions import get_redis
+from webapp.http import Blueprint
 
 blp = Blueprint("health", __name__, url_prefix="/health", description="Liveness and readiness")
 

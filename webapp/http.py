@@ -2,17 +2,44 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
+from decimal import Decimal
 
+import flask_smorest
 import swagger_ui_bundle
-from flask import Blueprint, Flask, current_app, g, request, send_from_directory
+from flask import Blueprint as FlaskBlueprint
+from flask import Flask, current_app, g, request, send_from_directory
 from flask_smorest import abort
+from webargs.flaskparser import FlaskParser
 
 from webapp.logs import request_id_var
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class DecimalJSONParser(FlaskParser):
+    """Parses JSON bodies with `parse_float=Decimal`: a JSON number like 120.505 reaches the schema
+    exactly as written, never through a binary float."""
+
+    def _raw_load_json(self, req):
+        if not (req.mimetype and (req.mimetype == "application/json" or req.mimetype.endswith("+json"))):
+            return super()._raw_load_json(req)
+        data = req.get_data(cache=True)
+        if not data:
+            return super()._raw_load_json(req)
+        try:
+            return json.loads(data, parse_float=Decimal)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return self._handle_invalid_json_error(exc, req)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """The flask-smorest Blueprint every domain uses (exact decimals in JSON bodies)."""
+
+    ARGUMENTS_PARSER = DecimalJSONParser()
 
 
 def _assign_request_id():
@@ -61,7 +88,7 @@ def _echo_request_id(response):
     return response
 
 
-docs_assets = Blueprint("docs_assets", __name__)
+docs_assets = FlaskBlueprint("docs_assets", __name__)
 
 
 @docs_assets.route("/api/docs/static/<path:filename>")

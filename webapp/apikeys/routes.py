@@ -1,11 +1,11 @@
 """Key management over HTTP (admin scope)."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from webapp.apikeys import services
 from webapp.apikeys.schemas import ApiKeyCreatedSchema, ApiKeyCreateSchema, ApiKeyListSchema
 from webapp.auth import require_scope
+from webapp.http import Blueprint
 
 blp = Blueprint("api-keys", __name__, url_prefix="/api/v1/api-keys", description="API key management (admin)")
 
