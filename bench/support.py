@@ -2,7 +2,8 @@
 thread, a concurrent load generator, and percentile arithmetic.
 
 Benchmarks report ratios measured in one run; absolute numbers depend on the machine.
-Redis databases: `BENCH_REDIS_DB` (default 10) is the broker, +1 results, +2 cache.
+Redis: `BENCH_REDIS_HOST` (default 127.0.0.1:6379); database `BENCH_REDIS_DB` (default 10) is the
+broker, +1 results, +2 cache.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 BENCH_REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "10"))
+BENCH_REDIS_HOST = os.environ.get("BENCH_REDIS_HOST", "127.0.0.1:6379")
 
 
 def configure_env(**overrides: str) -> None:
@@ -21,7 +23,7 @@ def configure_env(**overrides: str) -> None:
         {
             "APP_ENV": "testing",
             "MONGO_URI": "mongomock://localhost/fido-bench",
-            "REDIS_URL": f"redis://127.0.0.1:6379/{BENCH_REDIS_DB}",
+            "REDIS_URL": f"redis://{BENCH_REDIS_HOST}/{BENCH_REDIS_DB}",
             "LOG_FORMAT": "text",
             "LOG_LEVEL": "WARNING",
             "RATE_LIMIT_DEFAULT": "100000000 per minute",
