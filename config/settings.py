@@ -139,7 +139,6 @@ class BaseConfig:
         self.OPENAPI_SWAGGER_UI_PATH = "docs"
         self.OPENAPI_SWAGGER_UI_URL = "/api/docs/static/"
         # Flask-Limiter reads its own keys.
-        self.RATELIMIT_DEFAULT = self.RATE_LIMIT_DEFAULT
         self.RATELIMIT_HEADERS_ENABLED = True
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.RATELIMIT_SWALLOW_ERRORS = True

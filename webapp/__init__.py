@@ -31,7 +31,6 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
     app.config.update(settings.as_dict())
     if isinstance(config, dict):
         app.config.update(config)
-        app.config["RATELIMIT_DEFAULT"] = app.config["RATE_LIMIT_DEFAULT"]
 
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     connect_mongo(app.config["MONGO_URI"])

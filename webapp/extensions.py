@@ -38,7 +38,14 @@ def _only_api_routes() -> bool:
     return not request.path.startswith("/api/v1/")
 
 
-limiter = Limiter(key_func=rate_limit_key, default_limits_exempt_when=_only_api_routes)
+def _default_limit() -> str:
+    """Read per request, so the configured RATE_LIMIT_DEFAULT applies as it stands."""
+    from flask import current_app
+
+    return current_app.config["RATE_LIMIT_DEFAULT"]
+
+
+limiter = Limiter(key_func=rate_limit_key, default_limits=[_default_limit], default_limits_exempt_when=_only_api_routes)
 
 
 def connect_mongo(uri: str) -> None:
