@@ -1,6 +1,9 @@
 """Tasks run on the real broker in a real worker thread; the request id follows them."""
 
+import json
+
 from tasks.platform import ping
+from tests.support import wait_for
 
 
 def test_ping_round_trip_carries_request_id(app, worker):
@@ -12,3 +15,35 @@ def test_ping_round_trip_carries_request_id(app, worker):
 
 def test_task_enqueued_outside_a_request_has_no_request_id(worker):
     assert ping.delay().get(timeout=10) == {"pong": True, "request_id": None}
+
+
+def test_task_log_lines_carry_the_request_id(app, worker):
+    import logging
+
+    from webapp.logs import JsonFormatter, RequestIdFilter
+
+    lines = []
+
+    class Capture(logging.Handler):
+        def emit(self, record):
+            lines.append(self.format(record))
+
+    handler = Capture()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(JsonFormatter())
+    trace_logger = logging.getLogger("tasks.platform")
+    trace_logger.addHandler(handler)
+    previous = trace_logger.level
+    trace_logger.setLevel(logging.INFO)
+    try:
+        with app.test_request_context(headers={"X-Request-ID": "log-req-7"}):
+            app.preprocess_request()
+            result = ping.delay()
+        result.get(timeout=10)
+        wait_for(lambda: lines, message="the task's log line")
+    finally:
+        trace_logger.removeHandler(handler)
+        trace_logger.setLevel(previous)
+    line = json.loads(lines[0])
+    assert line["message"] == "ping"
+    assert line["request_id"] == "log-req-7"
