@@ -62,8 +62,11 @@ class ServedApp:
     """The Flask app behind a threaded werkzeug server on 127.0.0.1 (a free port)."""
 
     def __init__(self, app):
+        import logging
+
         from werkzeug.serving import make_server
 
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log lines in the tables
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
