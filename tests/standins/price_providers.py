@@ -30,7 +30,8 @@ class CoinGeckoStandin(StandinServer):
         return Reply(200, '{"bitcoin": {' + ", ".join(fields) + "}}")
 
     def failure(self, kind: str, delay: float = 0.0) -> Reply:
-        return _failure(kind, delay, {"status": {"error_code": 429, "error_message": "You've exceeded the Rate Limit."}})
+        too_many = {"status": {"error_code": 429, "error_message": "You've exceeded the Rate Limit."}}
+        return _failure(kind, delay, too_many)
 
 
 class CoinbaseStandin(StandinServer):

@@ -86,8 +86,11 @@ def _reserve(order_sat: int) -> None:
     limit = cap_sat() - order_sat
     for _attempt in range(2):
         with _atomic():
-            if ledger.update_one({"_id": LEDGER_ID, "sold_sat": {"$lte": limit}}, {"$inc": {"sold_sat": order_sat}}).matched_count:
-                return
+            reserved = ledger.update_one(
+                {"_id": LEDGER_ID, "sold_sat": {"$lte": limit}}, {"$inc": {"sold_sat": order_sat}}
+            )
+        if reserved.matched_count:
+            return
         if ledger.find_one({"_id": LEDGER_ID}, {"_id": 1}) is not None:
             break
         _ensure_ledger()  # first order ever: create the ledger, then try once more
@@ -102,9 +105,7 @@ def _ensure_ledger() -> None:
     """Create the ledger at 0 if absent; safe when several processes race (upsert on _id)."""
     try:
         with _atomic():
-            CapLedger._get_collection().update_one(
-                {"_id": LEDGER_ID}, {"$setOnInsert": {"sold_sat": 0}}, upsert=True
-            )
+            CapLedger._get_collection().update_one({"_id": LEDGER_ID}, {"$setOnInsert": {"sold_sat": 0}}, upsert=True)
     except DuplicateKeyError:  # another process's upsert won; the ledger exists
         pass
 
@@ -272,9 +273,7 @@ def list_orders(page_size: int, cursor: str | None = None) -> dict:
         except (ValueError, TypeError, IndexError, InvalidId):
             raise Invalid("The cursor is malformed.", errors={"query": {"cursor": ["Invalid cursor."]}}) from None
         query = {"$or": [{"created_at": {"$lt": created_at}}, {"created_at": created_at, "_id": {"$lt": oid}}]}
-    rows = list(
-        Order._get_collection().find(query).sort([("created_at", -1), ("_id", -1)]).limit(page_size + 1)
-    )
+    rows = list(Order._get_collection().find(query).sort([("created_at", -1), ("_id", -1)]).limit(page_size + 1))
     items = [public(row) for row in rows[:page_size]]
     next_cursor = None
     if len(rows) > page_size:
