@@ -20,7 +20,7 @@ import json
 import logging
 import time
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException
 
 import redis
 import requests
@@ -62,7 +62,7 @@ def _rate(value, currency: str) -> Decimal:
     try:
         rate = Decimal(value)
         Decimal128(rate)  # more than 34 significant digits cannot be stored exactly
-    except (InvalidOperation, ValueError):
+    except (DecimalException, ValueError):  # Inexact, InvalidOperation
         raise ProviderError(f"{currency} rate is not a usable decimal: {value!r}") from None
     if not rate.is_finite() or rate <= 0:
         raise ProviderError(f"{currency} rate is not a positive finite number: {value!r}")
