@@ -95,26 +95,39 @@ def test_record_lives_for_the_configured_ttl(client, write_key, app, monkeypatch
     assert record["state"] == "done" and record["status"] == 201
 
 
-def test_key_held_by_a_running_request_is_409_after_waiting(client, write_key, monkeypatch):
+def _claim_left_in_progress(write_key, age_seconds: float) -> None:
     from webapp.apikeys.models import ApiKey
     from webapp.apikeys.services import hash_key
 
     scope = str(ApiKey.objects.get(key_hash=hash_key(write_key)).id)
-    now = datetime.now(UTC)
+    created = datetime.now(UTC) - timedelta(seconds=age_seconds)
+    fingerprint = services._fingerprint({"currency": "EUR", "amount": Decimal("100.00")})
     IdempotencyRecord._get_collection().insert_one(
         {
             "scope": scope,
             "key": "busy",
-            "fingerprint": services._fingerprint({"currency": "EUR", "amount": Decimal("100.00")}),
+            "fingerprint": fingerprint,
             "state": "in_progress",
-            "created_at": now,
-            "expires_at": now + timedelta(days=1),
+            "created_at": created,
+            "expires_at": created + timedelta(days=1),
         }
     )
+
+
+def test_key_held_by_a_running_request_is_409_after_waiting(client, write_key, monkeypatch):
+    _claim_left_in_progress(write_key, age_seconds=1)
     monkeypatch.setattr(services, "IDEMPOTENCY_WAIT_SECONDS", 0.2)
     response = order(client, write_key, "busy")
     assert response.status_code == 409 and "in progress" in response.json["message"]
     assert Order.objects.count() == 0
+
+
+def test_claim_abandoned_by_a_dead_process_is_taken_over(client, write_key):
+    _claim_left_in_progress(write_key, age_seconds=services.CLAIM_LEASE_SECONDS + 1)
+    response = order(client, write_key, "busy")
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response.headers
+    assert order(client, write_key, "busy").headers["Idempotent-Replayed"] == "true"
+    assert Order.objects.count() == 1
 
 
 def test_concurrent_requests_with_one_key_create_one_order(app, write_key):

@@ -71,3 +71,17 @@ def test_refresh_price_command_prints_quote_and_errors(app, celery_app, worker, 
     result = CliRunner().invoke(manage.cli, ["refresh-price"])
     assert result.exit_code == 1
     assert "coinbase: ProviderError: HTTP 429" in result.output
+
+
+def test_an_older_quote_never_replaces_a_newer_one(client, read_headers):
+    now = datetime.now(UTC)
+    services.store_quote("coingecko", RATES, fetched_at=now)
+    services.store_quote("coinbase", {**RATES, "EUR": Decimal("1")}, fetched_at=now - timedelta(seconds=5))
+    body = client.get("/api/v1/prices/btc", headers=read_headers).json
+    assert body["source"] == "coingecko" and body["rates"]["EUR"] == "61234.12"
+
+
+def test_refresh_is_on_the_beat_schedule(celery_app):
+    entry = celery_app.conf.beat_schedule["btc-price-refresh"]
+    assert entry["task"] == "prices.refresh_btc" and entry["options"]["queue"] == "default"
+    assert "prices.refresh_btc" in celery_app.tasks

@@ -16,7 +16,8 @@ inserting an "in_progress" record (unique index on scope+key: exactly one concur
 The winner creates the order and stores its 201 response; a refused request (409, 503) releases the
 claim so the client may retry with the same key. A loser with the same body waits for the stored
 response (up to IDEMPOTENCY_WAIT_SECONDS) and replays it, or gets 409 "in progress"; a different
-body with the same key is 422. Records live IDEMPOTENCY_TTL_SECONDS.
+body with the same key is 422. Records live IDEMPOTENCY_TTL_SECONDS; a claim left "in_progress" for
+CLAIM_LEASE_SECONDS by a dead process is taken over by the next request with the key.
 
 Embedded database: mongomock applies a conditional update or a unique-index insert as a read then a
 write, without the server's atomicity, so on mongomock those two steps run under a process lock
@@ -48,6 +49,9 @@ SAT_PER_BTC = 100_000_000
 SATOSHI = Decimal("0.00000001")
 LEDGER_ID = "btc_cap"
 IDEMPOTENCY_WAIT_SECONDS = 5.0
+# An "in_progress" claim older than this was left by a process that died mid-request (creating an
+# order takes milliseconds); the next request with the key takes it over instead of waiting 24 hours.
+CLAIM_LEASE_SECONDS = 60
 _EMBEDDED_LOCK = threading.Lock()
 
 
@@ -201,9 +205,17 @@ def _claim(scope: str, key: str, fingerprint: str):
                 records.insert_one(doc)
             return doc["_id"]
         except DuplicateKeyError:
-            # An expired record not yet removed by the TTL monitor is deleted and the claim retried.
-            if not records.delete_one({"scope": scope, "key": key, "expires_at": {"$lte": now}}).deleted_count:
-                return None
+            # An expired record not yet removed by the TTL monitor, or an abandoned claim, is deleted
+            # (conditionally, so only one request does it) and the claim retried.
+            abandoned = now - timedelta(seconds=CLAIM_LEASE_SECONDS)
+            dead = {
+                "scope": scope,
+                "key": key,
+                "$or": [{"expires_at": {"$lte": now}}, {"state": "in_progress", "created_at": {"$lte": abandoned}}],
+            }
+            with _atomic():
+                if not records.delete_one(dead).deleted_count:
+                    return None
     return None
 
 

@@ -36,6 +36,15 @@ log = logging.getLogger(__name__)
 CURRENCIES = ("EUR", "GBP", "USD")
 LATEST_KEY = "prices:btc:latest"
 
+# Replace the latest quote only with a newer one (two overlapping refreshes can finish out of order).
+# fetched_at is a fixed-width ISO string (milliseconds, +00:00), so string order is time order.
+_SET_IF_NEWER = """
+local current = redis.call('GET', KEYS[1])
+if current and cjson.decode(current)['fetched_at'] >= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
+"""
+
 
 class ProviderError(Exception):
     """A provider's answer is unusable (HTTP error, not JSON, missing or bad rates)."""
@@ -132,7 +141,8 @@ def store_quote(source: str, rates: dict, fetched_at: datetime | None = None) ->
         {"source": source, "fetched_at": fetched_at, "rates": {c: Decimal128(rates[c]) for c in CURRENCIES}}
     )
     try:
-        get_redis().set(LATEST_KEY, json.dumps(_quote_json(quote)))
+        data = _quote_json(quote)
+        get_redis().eval(_SET_IF_NEWER, 1, LATEST_KEY, json.dumps(data), data["fetched_at"])
     except redis.RedisError as exc:  # the history still holds it; latest_quote() falls back to it
         log.warning("could not cache the BTC quote in Redis: %s", exc)
     return quote
@@ -203,7 +213,7 @@ def price_view() -> dict:
 def _quote_json(quote: dict) -> dict:
     return {
         "source": quote["source"],
-        "fetched_at": quote["fetched_at"].isoformat(),
+        "fetched_at": quote["fetched_at"].astimezone(UTC).isoformat(timespec="milliseconds"),
         "rates": {c: str(v) for c, v in quote["rates"].items()},
     }
 
