@@ -83,7 +83,8 @@ def test_cap_holds_under_concurrent_requests(app, write_headers, cap_one_btc, th
     assert sorted(set(statuses)) == [201, 409]
     assert statuses.count(201) == fits and statuses.count(409) == threads - fits
     assert Order.objects.count() == fits
-    assert stored_sat() == CapLedger._get_collection().find_one()["sold_sat"] <= 100_000_000
+    ledger = CapLedger._get_collection().find_one()
+    assert stored_sat() == ledger["sold_sat"] <= 100_000_000 and ledger["orders"] == fits
 
 
 def test_failed_insert_releases_the_reservation(client, write_headers, cap_one_btc, monkeypatch):
@@ -102,5 +103,6 @@ def test_failed_insert_releases_the_reservation(client, write_headers, cap_one_b
     monkeypatch.setattr(Order, "_get_collection", classmethod(lambda cls: Broken()))
     assert order(client, write_headers, "10000").status_code == 500
     monkeypatch.undo()
-    assert CapLedger._get_collection().find_one()["sold_sat"] == 50_000_000
+    ledger = CapLedger._get_collection().find_one()
+    assert ledger["sold_sat"] == 50_000_000 and ledger["orders"] == 1
     assert order(client, write_headers, "25000").status_code == 201  # the full rest is still there

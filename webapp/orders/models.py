@@ -6,10 +6,10 @@ import mongoengine as me
 
 
 class Order(me.Document):
-    amount = me.DecimalField(required=True)  # stored as Decimal128 through the raw collection
+    amount = me.Decimal128Field(required=True)
     currency = me.StringField(required=True, choices=("EUR", "GBP", "USD"))
-    exchange_rate = me.DecimalField(required=True)  # fiat per 1 BTC at pricing time
-    btc_amount = me.DecimalField(required=True)  # 8 decimal places, rounded up
+    exchange_rate = me.Decimal128Field(required=True)  # fiat per 1 BTC at pricing time
+    btc_amount = me.Decimal128Field(required=True)  # 8 decimal places, rounded up
     btc_sat = me.LongField(required=True)  # btc_amount in satoshis: what the cap ledger counts
     rate_source = me.StringField(required=True)
     rate_fetched_at = me.DateTimeField(required=True)
@@ -24,11 +24,12 @@ class Order(me.Document):
 
 
 class CapLedger(me.Document):
-    """One document, `_id: "btc_cap"`, holding the satoshis sold so far. Only ever changed by a
-    conditional `$inc` (reserve) or a negative `$inc` (release of a failed insert)."""
+    """One document, `_id: "btc_cap"`, holding the satoshis sold so far and the order count. Only
+    ever changed by a conditional `$inc` (reserve) or a negative `$inc` (release of a failed insert)."""
 
     id = me.StringField(primary_key=True)
     sold_sat = me.LongField(required=True, default=0)
+    orders = me.LongField(required=True, default=0)
 
     meta = {"collection": "btc_cap_ledger"}
 

@@ -5,7 +5,8 @@ the division and the quantization to 8 places, so the result is the exact ceilin
 (rounding up at the 60th digit can only push a value up to, never past, the next satoshi boundary).
 An order is priced only with a quote at most BTC_PRICE_MAX_AGE_SECONDS old (503 otherwise).
 
-Cap: the ledger document `{_id: "btc_cap", sold_sat}` holds the satoshis sold. An order reserves its
+Cap: the ledger document `{_id: "btc_cap", sold_sat, orders}` holds the satoshis sold (and the
+number of orders, for the summary). An order reserves its
 satoshis with ONE conditional update, `{_id, sold_sat <= cap_sat - order_sat}` + `$inc`, which the
 database applies atomically, so the sum can never pass the cap whatever the number of threads,
 processes or hosts. Nothing matched -> 409 with remaining_btc. The order is inserted after the
@@ -91,7 +92,7 @@ def _reserve(order_sat: int) -> None:
     for _attempt in range(2):
         with _atomic():
             reserved = ledger.update_one(
-                {"_id": LEDGER_ID, "sold_sat": {"$lte": limit}}, {"$inc": {"sold_sat": order_sat}}
+                {"_id": LEDGER_ID, "sold_sat": {"$lte": limit}}, {"$inc": {"sold_sat": order_sat, "orders": 1}}
             )
         if reserved.matched_count:
             return
@@ -109,18 +110,23 @@ def _ensure_ledger() -> None:
     """Create the ledger at 0 if absent; safe when several processes race (upsert on _id)."""
     try:
         with _atomic():
-            CapLedger._get_collection().update_one({"_id": LEDGER_ID}, {"$setOnInsert": {"sold_sat": 0}}, upsert=True)
+            CapLedger._get_collection().update_one(
+                {"_id": LEDGER_ID}, {"$setOnInsert": {"sold_sat": 0, "orders": 0}}, upsert=True
+            )
     except DuplicateKeyError:  # another process's upsert won; the ledger exists
         pass
 
 
 def _release(order_sat: int) -> None:
-    CapLedger._get_collection().update_one({"_id": LEDGER_ID}, {"$inc": {"sold_sat": -order_sat}})
+    CapLedger._get_collection().update_one({"_id": LEDGER_ID}, {"$inc": {"sold_sat": -order_sat, "orders": -1}})
+
+
+def _ledger() -> dict:
+    return CapLedger._get_collection().find_one({"_id": LEDGER_ID}) or {"sold_sat": 0, "orders": 0}
 
 
 def _sold_sat() -> int:
-    doc = CapLedger._get_collection().find_one({"_id": LEDGER_ID})
-    return int(doc["sold_sat"]) if doc else 0
+    return int(_ledger()["sold_sat"])
 
 
 # ---- creation --------------------------------------------------------------------------------------
@@ -295,12 +301,13 @@ def list_orders(page_size: int, cursor: str | None = None) -> dict:
 
 
 def summary() -> dict:
-    """Counts and totals. total_btc is the ledger: the sum of stored orders, except for the instant
-    between an order's reservation and its insert."""
-    sold = _sold_sat()
+    """Counts and totals, read from the ledger in O(1): they equal the stored orders except for the
+    instant between an order's reservation and its insert."""
+    ledger = _ledger()
+    sold = int(ledger["sold_sat"])
     cap = cap_sat()
     return {
-        "orders_count": Order._get_collection().estimated_document_count(),
+        "orders_count": int(ledger.get("orders", 0)),
         "total_btc": sat_to_btc(sold),
         "cap_btc": sat_to_btc(cap),
         "remaining_btc": sat_to_btc(max(0, cap - sold)),
