@@ -106,3 +106,22 @@ def test_failed_insert_releases_the_reservation(client, write_headers, cap_one_b
     ledger = CapLedger._get_collection().find_one()
     assert ledger["sold_sat"] == 50_000_000 and ledger["orders"] == 1
     assert order(client, write_headers, "25000").status_code == 201  # the full rest is still there
+
+
+def test_ambiguous_insert_failure_keeps_the_reservation(client, write_headers, cap_one_btc, monkeypatch):
+    """The write reached the database but the client saw an error: the order exists, so its
+    satoshis stay reserved (the ledger must never count less than the stored orders)."""
+    collection = Order._get_collection()
+
+    class LostReply:
+        def insert_one(self, doc):
+            collection.insert_one(doc)
+            raise PyMongoError("connection reset after the write")
+
+        def __getattr__(self, name):
+            return getattr(collection, name)
+
+    monkeypatch.setattr(Order, "_get_collection", classmethod(lambda cls: LostReply()))
+    assert order(client, write_headers, "25000").status_code == 500
+    monkeypatch.undo()
+    assert stored_sat() == CapLedger._get_collection().find_one()["sold_sat"] == 50_000_000

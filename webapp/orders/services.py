@@ -136,7 +136,8 @@ def _create(api_key_id: str, currency: str, amount: Decimal) -> dict:
     quote = fresh_quote()
     rate = quote["rates"][currency]
     btc = btc_for(amount, rate)
-    order_sat = int(btc * SAT_PER_BTC)
+    numerator, denominator = btc.as_integer_ratio()
+    order_sat = numerator * SAT_PER_BTC // denominator  # exact integer arithmetic (btc has 8 places)
     _reserve(order_sat)
     doc = {
         "_id": ObjectId(),
@@ -150,10 +151,15 @@ def _create(api_key_id: str, currency: str, amount: Decimal) -> dict:
         "api_key_id": api_key_id,
         "created_at": _now_millis(),
     }
+    orders = Order._get_collection()
     try:
-        Order._get_collection().insert_one(doc)
+        orders.insert_one(doc)
     except BaseException:
-        _release(order_sat)
+        # Release only when the order is known to be absent: an insert that failed ambiguously (a
+        # network error after the write) may have stored it, and a reservation too many is the safe side.
+        with contextlib.suppress(Exception):
+            if orders.find_one({"_id": doc["_id"]}, {"_id": 1}) is None:
+                _release(order_sat)
         raise
     return public(doc)
 
