@@ -213,5 +213,23 @@ def openapi(output):
         click.echo(text)
 
 
+# ---- prices ----
+# Runs one refresh on the running system's worker and prints the stored quote or each provider's error.
+
+
+@cli.command("refresh-price")
+def refresh_price():
+    """Refresh the BTC price now; print the quote, or every provider's error (exit 1)."""
+    report = run_task("prices.refresh_btc", timeout=60)
+    for provider, error in report.get("errors", {}).items():
+        click.echo(f"{provider}: {error}")
+    quote = report.get("quote")
+    if not quote:
+        raise click.ClickException("no provider gave a usable BTC price; the last good quote was kept")
+    rates = "  ".join(f"{cur} {rate}" for cur, rate in quote["rates"].items())
+    click.echo(f"source: {quote['source']}\nfetched_at: {quote['fetched_at']}\nBTC: {rates}")
+    click.echo(f"history pruned: {report.get('pruned', 0)}")
+
+
 if __name__ == "__main__":
     cli()

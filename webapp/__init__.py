@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 BLUEPRINTS = (
     "webapp.health",
     "webapp.apikeys.routes",
+    "webapp.prices.routes",
+    "webapp.orders.routes",
 )
 
 

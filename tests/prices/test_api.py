@@ -1,0 +1,87 @@
+"""GET /api/v1/prices/btc, the Redis-down fallback, and the refresh-price operator command."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import redis
+from click.testing import CliRunner
+
+from webapp.prices import services
+
+RATES = {"EUR": Decimal("61234.12"), "GBP": Decimal("52100.50"), "USD": Decimal("67012.34")}
+
+
+def test_no_quote_yet_is_503(client, read_headers):
+    response = client.get("/api/v1/prices/btc", headers=read_headers)
+    assert response.status_code == 503
+    assert response.json["code"] == 503 and "No BTC price" in response.json["message"]
+
+
+def test_needs_an_api_key(client):
+    assert client.get("/api/v1/prices/btc").status_code == 401
+
+
+def test_fresh_quote(client, read_headers):
+    services.store_quote("coingecko", RATES)
+    body = client.get("/api/v1/prices/btc", headers=read_headers).json
+    assert body["base"] == "BTC" and body["source"] == "coingecko"
+    assert body["rates"] == {"EUR": "61234.12", "GBP": "52100.50", "USD": "67012.34"}
+    assert body["stale"] is False and 0 <= body["age_seconds"] < 5
+    assert datetime.fromisoformat(body["fetched_at"]).tzinfo is not None
+
+
+def test_old_quote_is_stale(client, read_headers, app, monkeypatch):
+    monkeypatch.setitem(app.config, "BTC_PRICE_MAX_AGE_SECONDS", 60)
+    services.store_quote("coinbase", RATES, fetched_at=datetime.now(UTC) - timedelta(seconds=90))
+    body = client.get("/api/v1/prices/btc", headers=read_headers).json
+    assert body["stale"] is True and body["age_seconds"] >= 90
+
+
+def test_redis_down_falls_back_to_the_newest_history(client, read_headers, app, monkeypatch):
+    services.store_quote("coinbase", RATES, fetched_at=datetime.now(UTC) - timedelta(seconds=30))
+    services.store_quote("coingecko", {**RATES, "EUR": Decimal("1.5")})
+    down = redis.Redis(host="127.0.0.1", port=9, socket_connect_timeout=0.2)
+    monkeypatch.setitem(app.extensions, "redis", down)
+    body = client.get("/api/v1/prices/btc", headers=read_headers).json
+    assert body["source"] == "coingecko" and body["rates"]["EUR"] == "1.5"
+
+
+def test_refresh_price_command_prints_quote_and_errors(app, celery_app, worker, providers, monkeypatch):
+    import manage
+
+    coingecko, _ = providers
+    coingecko.script(coingecko.failure("500"))
+    # run_task builds its own app to reach the running system; here the running system is the test
+    # worker, so the command's task goes through the test broker instead.
+    monkeypatch.setattr(
+        manage,
+        "run_task",
+        lambda name, kwargs=None, timeout=120.0, on_wait=None: celery_app.send_task(name, kwargs=kwargs or {}).get(
+            timeout=15
+        ),
+    )
+    result = CliRunner().invoke(manage.cli, ["refresh-price"])
+    assert result.exit_code == 0, result.output
+    assert "coingecko: HTTPError" in result.output or "coingecko: ProviderError: HTTP 500" in result.output
+    assert "source: coinbase" in result.output and "EUR 61240.00" in result.output
+
+    coingecko.script(coingecko.failure("500"))
+    _, coinbase = providers
+    coinbase.script(coinbase.failure("429"))
+    result = CliRunner().invoke(manage.cli, ["refresh-price"])
+    assert result.exit_code == 1
+    assert "coinbase: ProviderError: HTTP 429" in result.output
+
+
+def test_an_older_quote_never_replaces_a_newer_one(client, read_headers):
+    now = datetime.now(UTC)
+    services.store_quote("coingecko", RATES, fetched_at=now)
+    services.store_quote("coinbase", {**RATES, "EUR": Decimal("1")}, fetched_at=now - timedelta(seconds=5))
+    body = client.get("/api/v1/prices/btc", headers=read_headers).json
+    assert body["source"] == "coingecko" and body["rates"]["EUR"] == "61234.12"
+
+
+def test_refresh_is_on_the_beat_schedule(celery_app):
+    entry = celery_app.conf.beat_schedule["btc-price-refresh"]
+    assert entry["task"] == "prices.refresh_btc" and entry["options"]["queue"] == "default"
+    assert "prices.refresh_btc" in celery_app.tasks

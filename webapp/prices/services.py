@@ -1,0 +1,223 @@
+"""BTC price refresh and lookup.
+
+Contract:
+- `refresh_btc()` asks the providers named in BTC_PRICE_PROVIDERS, in order, and keeps the FIRST
+  usable answer: all of EUR, GBP and USD present, finite, positive and exact (parsed from the raw
+  JSON text with parse_float=Decimal; never a binary float). Every HTTP call has a timeout
+  (PRICE_HTTP_TIMEOUT_SECONDS). A failing provider (timeout, connection error, HTTP error, bad JSON,
+  missing or non-positive rate) is logged with its name and the next one is tried. When none answers,
+  nothing is written: the last good quote stays in place.
+- A usable quote becomes the latest quote in Redis (JSON, rates as strings) and is appended to the
+  MongoDB history (Decimal128). `prune_history()` drops history older than PRICE_HISTORY_RETENTION_DAYS.
+- `latest_quote()` reads Redis, and falls back to the newest history document if Redis is unreachable.
+  `fresh_quote()` is what orders use: it refuses (503) a missing quote or one older than
+  BTC_PRICE_MAX_AGE_SECONDS.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, DecimalException
+
+import redis
+import requests
+from bson import Decimal128
+from flask import current_app
+
+from webapp.errors import Unavailable
+from webapp.extensions import get_redis
+from webapp.prices.models import PriceQuote
+
+log = logging.getLogger(__name__)
+
+CURRENCIES = ("EUR", "GBP", "USD")
+LATEST_KEY = "prices:btc:latest"
+
+# Replace the latest quote only with a newer one (two overlapping refreshes can finish out of order).
+# fetched_at is a fixed-width ISO string (milliseconds, +00:00), so string order is time order.
+_SET_IF_NEWER = """
+local current = redis.call('GET', KEYS[1])
+if current and cjson.decode(current)['fetched_at'] >= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
+"""
+
+
+class ProviderError(Exception):
+    """A provider's answer is unusable (HTTP error, not JSON, missing or bad rates)."""
+
+
+# ---- providers: each returns {"EUR": Decimal, "GBP": Decimal, "USD": Decimal} or raises ----------
+
+
+def _get_json(url: str, params: dict):
+    timeout = current_app.config["PRICE_HTTP_TIMEOUT_SECONDS"]
+    response = requests.get(url, params=params, timeout=timeout, headers={"Accept": "application/json"})
+    if response.status_code != 200:
+        raise ProviderError(f"HTTP {response.status_code}: {response.text[:200]}")
+    try:
+        return json.loads(response.text, parse_float=Decimal)
+    except ValueError:
+        raise ProviderError(f"response is not JSON: {response.text[:100]!r}") from None
+
+
+def _rate(value, currency: str) -> Decimal:
+    """A usable rate: a JSON number or numeric string, finite, positive, storable exactly."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise ProviderError(f"{currency} rate missing or not a number: {value!r}")
+    try:
+        rate = Decimal(value)
+        Decimal128(rate)  # more than 34 significant digits cannot be stored exactly
+    except (DecimalException, ValueError):  # Inexact, InvalidOperation
+        raise ProviderError(f"{currency} rate is not a usable decimal: {value!r}") from None
+    if not rate.is_finite() or rate <= 0:
+        raise ProviderError(f"{currency} rate is not a positive finite number: {value!r}")
+    return rate
+
+
+def fetch_coingecko() -> dict:
+    base = current_app.config["COINGECKO_BASE_URL"].rstrip("/")
+    data = _get_json(
+        f"{base}/api/v3/simple/price",
+        {"ids": "bitcoin", "vs_currencies": "eur,gbp,usd", "include_last_updated_at": "true"},
+    )
+    block = data.get("bitcoin") if isinstance(data, dict) else None
+    if not isinstance(block, dict):
+        raise ProviderError("answer has no 'bitcoin' object")
+    return {c: _rate(block.get(c.lower()), c) for c in CURRENCIES}
+
+
+def fetch_coinbase() -> dict:
+    base = current_app.config["COINBASE_BASE_URL"].rstrip("/")
+    data = _get_json(f"{base}/v2/exchange-rates", {"currency": "BTC"})
+    block = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(block, dict) or block.get("currency") != "BTC" or not isinstance(block.get("rates"), dict):
+        raise ProviderError("answer has no BTC 'data.rates' object")
+    return {c: _rate(block["rates"].get(c), c) for c in CURRENCIES}
+
+
+PROVIDERS = {"coingecko": fetch_coingecko, "coinbase": fetch_coinbase}
+
+
+def provider_names() -> list[str]:
+    return [n.strip().lower() for n in current_app.config["BTC_PRICE_PROVIDERS"].split(",") if n.strip()]
+
+
+# ---- refresh -------------------------------------------------------------------------------------
+
+
+def refresh_btc() -> dict:
+    """Try providers in order; store the first usable quote. Returns a JSON-able report:
+    `{"ok", "quote" (or None), "errors": {provider: message}, "durations_ms": {provider: ms}}`."""
+    errors: dict[str, str] = {}
+    durations: dict[str, float] = {}
+    for name in provider_names():
+        fetch = PROVIDERS.get(name)
+        started = time.perf_counter()
+        try:
+            if fetch is None:
+                raise ProviderError(f"unknown provider (known: {', '.join(PROVIDERS)})")
+            rates = fetch()
+        except (requests.RequestException, ProviderError) as exc:
+            durations[name] = round((time.perf_counter() - started) * 1000, 2)
+            errors[name] = f"{type(exc).__name__}: {exc}"
+            log.warning("BTC price provider %s failed: %s", name, errors[name])
+            continue
+        durations[name] = round((time.perf_counter() - started) * 1000, 2)
+        quote = store_quote(name, rates)
+        return {"ok": True, "quote": _quote_json(quote), "errors": errors, "durations_ms": durations}
+    log.error("no BTC price provider gave a usable answer; keeping the last good quote: %s", errors)
+    return {"ok": False, "quote": None, "errors": errors, "durations_ms": durations}
+
+
+def store_quote(source: str, rates: dict, fetched_at: datetime | None = None) -> dict:
+    """Append the quote to the history and make it the latest one."""
+    fetched_at = _to_millis(fetched_at or datetime.now(UTC))
+    quote = {"source": source, "fetched_at": fetched_at, "rates": {c: rates[c] for c in CURRENCIES}}
+    PriceQuote._get_collection().insert_one(
+        {"source": source, "fetched_at": fetched_at, "rates": {c: Decimal128(rates[c]) for c in CURRENCIES}}
+    )
+    try:
+        data = _quote_json(quote)
+        get_redis().eval(_SET_IF_NEWER, 1, LATEST_KEY, json.dumps(data), data["fetched_at"])
+    except redis.RedisError as exc:  # the history still holds it; latest_quote() falls back to it
+        log.warning("could not cache the BTC quote in Redis: %s", exc)
+    return quote
+
+
+def prune_history() -> int:
+    """Delete history older than PRICE_HISTORY_RETENTION_DAYS; returns how many were deleted."""
+    days = current_app.config["PRICE_HISTORY_RETENTION_DAYS"]
+    cutoff = datetime.now(UTC) - timedelta(days=days)
+    return PriceQuote._get_collection().delete_many({"fetched_at": {"$lt": cutoff}}).deleted_count
+
+
+# ---- lookup --------------------------------------------------------------------------------------
+
+
+def latest_quote() -> dict | None:
+    """`{"source", "fetched_at" (aware datetime), "rates": {cur: Decimal}}` or None."""
+    try:
+        raw = get_redis().get(LATEST_KEY)
+    except redis.RedisError as exc:
+        log.warning("Redis unreachable for the BTC quote, reading the history: %s", exc)
+        doc = PriceQuote._get_collection().find_one({}, sort=[("fetched_at", -1)])
+        if doc is None:
+            return None
+        rates = {c: doc["rates"][c].to_decimal() for c in CURRENCIES}
+        return {"source": doc["source"], "fetched_at": doc["fetched_at"].astimezone(UTC), "rates": rates}
+    if raw is None:
+        return None
+    data = json.loads(raw)
+    return {
+        "source": data["source"],
+        "fetched_at": datetime.fromisoformat(data["fetched_at"]),
+        "rates": {c: Decimal(data["rates"][c]) for c in CURRENCIES},
+    }
+
+
+def quote_age(quote: dict) -> float:
+    return max(0.0, (datetime.now(UTC) - quote["fetched_at"]).total_seconds())
+
+
+def fresh_quote() -> dict:
+    """The latest quote if it is at most BTC_PRICE_MAX_AGE_SECONDS old; Unavailable (503) otherwise."""
+    quote = latest_quote()
+    if quote is None:
+        raise Unavailable("No BTC price is available yet; retry shortly.")
+    max_age = current_app.config["BTC_PRICE_MAX_AGE_SECONDS"]
+    if quote_age(quote) > max_age:
+        raise Unavailable(f"The BTC price is older than {max_age} seconds; retry shortly.")
+    return quote
+
+
+def price_view() -> dict:
+    """The API answer for the latest quote; Unavailable (503) when there is none."""
+    quote = latest_quote()
+    if quote is None:
+        raise Unavailable("No BTC price is available yet; retry shortly.")
+    age = quote_age(quote)
+    return {
+        "base": "BTC",
+        "rates": {c: str(v) for c, v in quote["rates"].items()},
+        "source": quote["source"],
+        "fetched_at": quote["fetched_at"],
+        "age_seconds": round(age, 3),
+        "stale": age > current_app.config["BTC_PRICE_MAX_AGE_SECONDS"],
+    }
+
+
+def _quote_json(quote: dict) -> dict:
+    return {
+        "source": quote["source"],
+        "fetched_at": quote["fetched_at"].astimezone(UTC).isoformat(timespec="milliseconds"),
+        "rates": {c: str(v) for c, v in quote["rates"].items()},
+    }
+
+
+def _to_millis(moment: datetime) -> datetime:
+    """MongoDB keeps milliseconds; trim so Redis and the history hold the same instant."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
