@@ -27,8 +27,9 @@ def test_order_creation_limit_per_key(client, app, monkeypatch):
 
 
 def test_default_limit_still_applies_to_orders(client, app, monkeypatch, write_headers):
-    """RATE_LIMIT_ORDERS is added to, not substituted for, RATE_LIMIT_DEFAULT (600 per minute)."""
-    default = parse(app.config["RATELIMIT_DEFAULT"]).amount
+    """RATE_LIMIT_ORDERS is added to, not substituted for, RATE_LIMIT_DEFAULT."""
+    monkeypatch.setitem(app.config, "RATE_LIMIT_DEFAULT", "7 per minute")
+    default = parse(app.config["RATE_LIMIT_DEFAULT"]).amount
     monkeypatch.setitem(app.config, "RATE_LIMIT_ORDERS", "100000 per minute")
     store_quote("coinbase", {"EUR": Decimal("50000"), "GBP": Decimal("40000"), "USD": Decimal("60000")})
     body = {"currency": "EUR", "amount": "1"}
