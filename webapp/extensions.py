@@ -7,7 +7,9 @@ are not fork-safe.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 
 import mongoengine
 import redis
@@ -62,6 +64,22 @@ def connect_mongo(uri: str) -> None:
         )
     else:
         mongoengine.connect(host=uri, serverSelectionTimeoutMS=5000, **options)
+
+
+_EMBEDDED_LOCK = threading.Lock()
+
+
+def atomic_on_embedded():
+    """A real MongoDB applies each single-document operation atomically (a conditional update, a
+    `find_one_and_update`, an insert checked by a unique index). mongomock performs them as a Python
+    read followed by a write, so concurrent threads can interleave. Wrap such an operation in this
+    context manager: on mongomock it takes one process-wide lock (emulating the server's guarantee);
+    on a real MongoDB it does nothing."""
+    from flask import current_app
+
+    if is_embedded_mongo(current_app.config["MONGO_URI"]):
+        return _EMBEDDED_LOCK
+    return contextlib.nullcontext()
 
 
 def get_redis() -> redis.Redis:

@@ -22,7 +22,7 @@ CLAIM_LEASE_SECONDS by a dead process is taken over by the next request with the
 
 Embedded database: mongomock applies a conditional update or a unique-index insert as a read then a
 write, without the server's atomicity, so on mongomock those two steps run under a process lock
-(`_atomic`). On a real MongoDB no lock is taken; the server guarantees it.
+(`webapp.extensions.atomic_on_embedded`). On a real MongoDB no lock is taken; the server guarantees it.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, Decimal, localcontext
@@ -40,8 +39,8 @@ from bson.errors import InvalidId
 from flask import current_app
 from pymongo.errors import DuplicateKeyError
 
-from config.settings import is_embedded_mongo
 from webapp.errors import Conflict, Invalid, NotFound
+from webapp.extensions import atomic_on_embedded
 from webapp.orders.models import CapLedger, IdempotencyRecord, Order
 from webapp.pagination import decode_cursor, encode_cursor
 from webapp.prices.services import fresh_quote
@@ -53,12 +52,6 @@ IDEMPOTENCY_WAIT_SECONDS = 5.0
 # An "in_progress" claim older than this was left by a process that died mid-request (creating an
 # order takes milliseconds); the next request with the key takes it over instead of waiting 24 hours.
 CLAIM_LEASE_SECONDS = 60
-_EMBEDDED_LOCK = threading.Lock()
-
-
-def _atomic():
-    """The server's single-document atomicity, emulated with a lock on mongomock only."""
-    return _EMBEDDED_LOCK if is_embedded_mongo(current_app.config["MONGO_URI"]) else contextlib.nullcontext()
 
 
 def btc_for(amount: Decimal, rate: Decimal) -> Decimal:
@@ -90,7 +83,7 @@ def _reserve(order_sat: int) -> None:
     ledger = CapLedger._get_collection()
     limit = cap_sat() - order_sat
     for _attempt in range(2):
-        with _atomic():
+        with atomic_on_embedded():
             reserved = ledger.update_one(
                 {"_id": LEDGER_ID, "sold_sat": {"$lte": limit}}, {"$inc": {"sold_sat": order_sat, "orders": 1}}
             )
@@ -109,7 +102,7 @@ def _reserve(order_sat: int) -> None:
 def _ensure_ledger() -> None:
     """Create the ledger at 0 if absent; safe when several processes race (upsert on _id)."""
     try:
-        with _atomic():
+        with atomic_on_embedded():
             CapLedger._get_collection().update_one(
                 {"_id": LEDGER_ID}, {"$setOnInsert": {"sold_sat": 0, "orders": 0}}, upsert=True
             )
@@ -213,7 +206,7 @@ def _claim(scope: str, key: str, fingerprint: str):
             "expires_at": now + timedelta(seconds=ttl),
         }
         try:
-            with _atomic():
+            with atomic_on_embedded():
                 records.insert_one(doc)
             return doc["_id"]
         except DuplicateKeyError:
@@ -225,7 +218,7 @@ def _claim(scope: str, key: str, fingerprint: str):
                 "key": key,
                 "$or": [{"expires_at": {"$lte": now}}, {"state": "in_progress", "created_at": {"$lte": abandoned}}],
             }
-            with _atomic():
+            with atomic_on_embedded():
                 if not records.delete_one(dead).deleted_count:
                     return None
     return None
