@@ -86,9 +86,10 @@ def _finish(run_id: ObjectId, status: str, error: str | None = None, **fields) -
     update = {"$set": {"status": status, "finished_at": now, "duration_ms": _ms(now - _aware(began)), **fields}}
     if error:
         update["$push"] = {"errors": {"$each": [{"source": "run", "message": error}], "$slice": MAX_RECORDED_ERRORS}}
-    changed = _runs().update_one({"_id": run_id, "status": {"$in": ["queued", "running"]}}, update).modified_count
+    # Staging goes first and the slot last: whoever sees the final status sees a finished run.
     RankingStage._get_collection().delete_many({"run_id": run_id})
     PriceStage._get_collection().delete_many({"run_id": run_id})
+    changed = _runs().update_one({"_id": run_id, "status": {"$in": ["queued", "running"]}}, update).modified_count
     _release(run_id)
     return bool(changed)
 
@@ -239,12 +240,12 @@ def publish_run(run_id: ObjectId) -> dict:
         ],
     )
     snapshots.update_one({"_id": run_id, "published_at": None}, {"$set": {"published_at": now}})
+    remove_old_snapshots(keep=run_id)
     _finish(run_id, "succeeded", snapshot_id=run_id)
-    remove_old_snapshots()
     return {"published": True, "snapshot_id": str(run_id)}
 
 
-def remove_old_snapshots() -> int:
+def remove_old_snapshots(keep: ObjectId | None = None) -> int:
     """Delete published snapshots older than the retention (never the newest) and unpublished ones
     of finished runs. Returns how many snapshots went."""
     snapshots = AssetSnapshot._get_collection()
@@ -257,7 +258,7 @@ def remove_old_snapshots() -> int:
     ]
     active = (_locks().find_one({"_id": LOCK_ID}) or {}).get("run_id")
     doomed += [
-        row["_id"] for row in snapshots.find({"published_at": None}, {"_id": 1}) if row["_id"] != active
+        row["_id"] for row in snapshots.find({"published_at": None}, {"_id": 1}) if row["_id"] not in (active, keep)
     ]
     if doomed:
         AssetItem._get_collection().delete_many({"snapshot_id": {"$in": doomed}})

@@ -108,12 +108,13 @@ def request_ingestion(trigger: str = "api") -> dict:
     broker refuses the task, the run is failed, the slot released, and Unavailable (503) raised.
     Conflict (409, with the running run's id) when a run is in progress."""
     run_id = claim_run(trigger)
+    queued = get_run(run_id)  # read before enqueueing: the answer is the run as accepted
     try:
         current_app.extensions["celery"].send_task("assets.ingest", kwargs={"trigger": trigger, "run_id": str(run_id)})
     except Exception as exc:  # the broker is unreachable
         fail_run(run_id, f"could not enqueue the ingestion: {exc}")
         raise Unavailable("The task queue is unreachable; the ingestion was not started.") from None
-    return get_run(run_id)
+    return queued
 
 
 def parse_run_id(run_id) -> ObjectId:
