@@ -66,7 +66,15 @@ def sources(app, cc, cmc, monkeypatch):
         "ASSET_HTTP_TIMEOUT_SECONDS": 5,
     }.items():
         monkeypatch.setitem(app.config, key, value)
-    return cc, cmc
+    yield cc, cmc
+    # A test ends only when none of its runs is still going, so no page task of one test can reach
+    # the next test's stand-ins or database.
+    for server in (cc, cmc):
+        for gate in server.gates.values():
+            gate.set()
+    from webapp.assets.models import IngestionRun
+
+    wait_for(lambda: not IngestionRun.objects(status__in=["queued", "running"]).count(), timeout=30)
 
 
 def start_run(client, headers) -> dict:

@@ -54,7 +54,9 @@ def test_reader_during_ingestion_sees_the_previous_snapshot(sources, worker, cli
     cmc.listings = [(s, n, p * 2) for s, n, p in cmc.listings]  # new prices upstream
     gate = cmc.hold_page(2)
     second = start_run(client, admin_headers)
-    wait_for(lambda: client.get(f"/api/v1/ingestions/{second['id']}", headers=admin_headers).get_json()["pages_done"] == 5)
+    wait_for(
+        lambda: client.get(f"/api/v1/ingestions/{second['id']}", headers=admin_headers).get_json()["pages_done"] == 5
+    )
 
     during = _assets(client, read_headers, limit=5)
     assert during == before and during["snapshot_id"] == first["snapshot_id"]
@@ -127,7 +129,12 @@ def test_error_payloads_are_rejected_page_by_page(sources, worker, client, admin
     cc.fail_page(0, cc_error("Rate limit excedeed!"))
     failed = ingest(client, admin_headers)
     assert failed["status"] == "failed"
-    assert {"source": "cryptocompare", "page": 0, "item": None, "message": "CryptoCompare error: Rate limit excedeed!"} in failed["errors"]
+    assert {
+        "source": "cryptocompare",
+        "page": 0,
+        "item": None,
+        "message": "CryptoCompare error: Rate limit excedeed!",
+    } in failed["errors"]
 
 
 def test_bad_items_are_rejected_one_by_one(sources, worker, client, admin_headers):
@@ -142,6 +149,7 @@ def test_bad_items_are_rejected_one_by_one(sources, worker, client, admin_header
         ("STR", "String price"),
         ("TINY", "Tiny"),
     ]
+
     def listing(symbol, price, rank):
         return {"symbol": symbol, "name": symbol, "cmc_rank": rank, "quote": {"USD": {"price": price}}}
 
@@ -200,11 +208,13 @@ def test_empty_ranking_fails_the_run(sources, worker, client, admin_headers):
 
 
 def test_beat_task_runs_with_the_schedule_trigger(sources, worker, client, admin_headers, celery_app):
-    result = celery_app.send_task("assets.ingest", kwargs={"trigger": "schedule"})
-    started = result.get(timeout=10)
-    result.forget()
-    assert started["status"] in ("running", "succeeded")
-    run = wait_finished(client, admin_headers, started["id"])
+    # What beat sends: config/celery.py's "assets-ingest" entry, on the ingestion queue.
+    entry = celery_app.conf.beat_schedule["assets-ingest"]
+    assert entry["kwargs"] == {"trigger": "schedule"} and entry["options"]["queue"] == "ingestion"
+    celery_app.send_task(entry["task"], kwargs=entry["kwargs"], **entry["options"])
+
+    def listed():
+        return client.get("/api/v1/ingestions", headers=admin_headers).get_json()["items"]
+
+    run = wait_finished(client, admin_headers, wait_for(listed, message="the scheduled run")[0]["id"])
     assert run["trigger"] == "schedule" and run["status"] == "succeeded"
-    listing = client.get("/api/v1/ingestions", headers=admin_headers).get_json()
-    assert [item["id"] for item in listing["items"]] == [run["id"]]

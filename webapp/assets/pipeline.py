@@ -108,19 +108,23 @@ def begin_run(run_id: ObjectId) -> list[tuple[str, int]] | None:
     config = current_app.config
     ranking = sources.ranking_page_count(config["ASSET_LIMIT"])
     prices = sources.price_page_count(config["ASSET_LIMIT"], config["COINMARKETCAP_PAGE_SIZE"])
-    changed = _runs().update_one(
-        {"_id": run_id, "status": "queued"},
-        {
-            "$set": {
-                "status": "running",
-                "started_at": utcnow(),
-                "ranking_pages": ranking,
-                "price_pages": prices,
-                "pages_total": ranking + prices,
-                "pages_done": 0,
-            }
-        },
-    ).modified_count
+    changed = (
+        _runs()
+        .update_one(
+            {"_id": run_id, "status": "queued"},
+            {
+                "$set": {
+                    "status": "running",
+                    "started_at": utcnow(),
+                    "ranking_pages": ranking,
+                    "price_pages": prices,
+                    "pages_total": ranking + prices,
+                    "pages_done": 0,
+                }
+            },
+        )
+        .modified_count
+    )
     if not changed:
         return None
     return [("ranking", page) for page in range(ranking)] + [("prices", page) for page in range(prices)]
@@ -159,7 +163,9 @@ def store_page(run_id: ObjectId, source: str, page: int, items: list[dict], reje
     name = "cryptocompare" if source == "ranking" else "coinmarketcap"
     if source == "ranking":
         limit = current_app.config["ASSET_LIMIT"]  # the last page may reach past the snapshot size
-        docs = [{"_id": f"{run_id}:{item['rank']}", "run_id": run_id, **item} for item in items if item["rank"] <= limit]
+        docs = [
+            {"_id": f"{run_id}:{item['rank']}", "run_id": run_id, **item} for item in items if item["rank"] <= limit
+        ]
         _insert(RankingStage._get_collection(), docs)
         inc = {"assets_ingested": len(docs)}
     else:

@@ -152,4 +152,9 @@ def list_runs(page: int, page_size: int) -> dict:
         .skip((page - 1) * page_size)
         .limit(page_size)
     )
-    return {"items": [_public_run(r) for r in rows], "total": runs.count_documents({}), "page": page, "page_size": page_size}
+    return {
+        "items": [_public_run(r) for r in rows],
+        "total": runs.count_documents({}),
+        "page": page,
+        "page_size": page_size,
+    }

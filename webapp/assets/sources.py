@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import math
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 
 import requests
+from bson import Decimal128
 from flask import current_app
 
 RANKING_PAGE_SIZE = 100  # CryptoCompare's maximum `limit`
@@ -113,7 +114,11 @@ def _price(value) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         return None
     number = Decimal(value)
-    if not number.is_finite() or number <= 0 or len(number.as_tuple().digits) > 34:
+    if not number.is_finite() or number <= 0:
+        return None
+    try:
+        Decimal128(number)  # must be storable exactly (34 digits, bounded exponent)
+    except (DecimalException, ValueError):
         return None
     return number
 
