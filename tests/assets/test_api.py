@@ -103,6 +103,10 @@ def test_etag_and_if_none_match(sources, worker, client, admin_headers, read_hea
     assert etag == f'"{run["snapshot_id"]}-10-json"'
     again = client.get("/api/v1/assets?limit=10", headers={**read_headers, "If-None-Match": etag})
     assert again.status_code == 304 and again.get_data() == b"" and again.headers["ETag"] == etag
+    for header in (f"W/{etag}", f'"other", {etag}', "*"):
+        assert (
+            client.get("/api/v1/assets?limit=10", headers={**read_headers, "If-None-Match": header}).status_code == 304
+        )
     other = client.get("/api/v1/assets?limit=10&format=csv", headers={**read_headers, "If-None-Match": etag})
     assert other.status_code == 200 and other.headers["ETag"] != etag
 
@@ -161,3 +165,9 @@ def test_ingestions_api(sources, worker, client, admin_headers, write_headers, r
         response = client.get(f"/api/v1/ingestions/{bad}", headers=read_headers)
         assert response.status_code == 404
     assert client.get("/api/v1/ingestions?page_size=500", headers=read_headers).status_code == 422
+
+
+def test_the_openapi_document_describes_the_endpoints(client):
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    assert {"/api/v1/assets", "/api/v1/ingestions", "/api/v1/ingestions/{run_id}"} <= set(paths)
+    assert {p["name"] for p in paths["/api/v1/assets"]["get"]["parameters"]} == {"limit", "datetime", "format"}

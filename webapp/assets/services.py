@@ -76,13 +76,13 @@ def _render(snapshot: dict, limit: int, fmt: str) -> bytes:
 
 def asset_listing(limit: int | None, at: datetime | None, fmt: str, if_none_match=None) -> dict:
     """`{"status": 200|304, "body", "content_type", "etag"}` for the chosen snapshot. `if_none_match`
-    is anything with `contains(tag)` (werkzeug's ETags). Unavailable (503) before the first
+    is anything with `contains_weak(tag)` (werkzeug's ETags). Unavailable (503) before the first
     published snapshot; NotFound (404) when none was published at or before `at`."""
     limit = limit or min(DEFAULT_LIMIT, current_app.config["ASSET_LIMIT"])
     snapshot = _resolve_snapshot(at)
     tag = f"{snapshot['_id']}-{limit}-{fmt}"
     answer = {"status": 200, "body": b"", "content_type": CONTENT_TYPES[fmt], "etag": tag}
-    if if_none_match is not None and if_none_match.contains(tag):
+    if if_none_match is not None and if_none_match.contains_weak(tag):  # RFC 9110: weak comparison
         return answer | {"status": 304}
     key = f"assets:listing:{tag}"
     try:
