@@ -24,6 +24,7 @@ def test_run_fetches_three_pages_per_source_in_parallel_and_publishes(sources, w
     gate = cc.hold_page(0)
     run = start_run(client, admin_headers)
     assert run["status"] == "queued" and run["trigger"] == "api"
+    assert (run["pages_done"], run["started_at"], run["finished_at"], run["snapshot_id"]) == (0, None, None, None)
     wait_for(lambda: all(cc.requests_for(p) for p in (1, 2)) and all(cmc.requests_for(p) for p in (0, 1, 2)))
     progress = client.get(f"/api/v1/ingestions/{run['id']}", headers=admin_headers).get_json()
     assert progress["status"] == "running" and progress["pages_total"] == 6

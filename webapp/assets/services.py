@@ -132,6 +132,11 @@ def _public_run(run: dict) -> dict:
         "pages_total": run.get("pages_total", 0),
         "assets_ingested": run.get("assets_ingested", 0),
         "prices_ingested": run.get("prices_ingested", 0),
+        "items_rejected": run.get("items_rejected", 0),
+        "errors": run.get("errors", []),
+        "started_at": run.get("started_at"),
+        "finished_at": run.get("finished_at"),
+        "duration_ms": run.get("duration_ms"),
     }
 
 
