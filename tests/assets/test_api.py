@@ -171,3 +171,18 @@ def test_the_openapi_document_describes_the_endpoints(client):
     paths = client.get("/api/openapi.json").get_json()["paths"]
     assert {"/api/v1/assets", "/api/v1/ingestions", "/api/v1/ingestions/{run_id}"} <= set(paths)
     assert {p["name"] for p in paths["/api/v1/assets"]["get"]["parameters"]} == {"limit", "datetime", "format"}
+
+
+def test_an_unreachable_broker_is_503_and_frees_the_slot(app, client, admin_headers, monkeypatch):
+    from celery import Celery
+
+    from webapp.assets.models import IngestionLock, IngestionRun
+
+    dead = Celery("dead-broker", broker="redis://127.0.0.1:1/0")
+    dead.conf.update(broker_connection_timeout=0.2, broker_connection_max_retries=0, task_publish_retry=False)
+    monkeypatch.setitem(app.extensions, "celery", dead)
+    response = client.post("/api/v1/ingestions", headers=admin_headers)
+    assert response.status_code == 503 and "not started" in response.get_json()["message"]
+    run = IngestionRun.objects.get()
+    assert run.status == "failed" and "could not enqueue" in run.errors[0]["message"]
+    assert IngestionLock.objects.get(id="assets").run_id is None
