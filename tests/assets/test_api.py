@@ -178,7 +178,7 @@ def test_an_unreachable_broker_is_503_and_frees_the_slot(app, client, admin_head
 
     from webapp.assets.models import IngestionLock, IngestionRun
 
-    dead = Celery("dead-broker", broker="redis://127.0.0.1:1/0")
+    dead = Celery("dead-broker", broker="redis://127.0.0.1:1/0", set_as_current=False)  # not the default app
     dead.conf.update(broker_connection_timeout=0.2, broker_connection_max_retries=0, task_publish_retry=False)
     monkeypatch.setitem(app.extensions, "celery", dead)
     response = client.post("/api/v1/ingestions", headers=admin_headers)
