@@ -231,5 +231,69 @@ def refresh_price():
     click.echo(f"history pruned: {report.get('pruned', 0)}")
 
 
+# ---- assets ----
+# `ingest` goes through the running system: it enqueues `assets.ingest` (trigger "cli") and, with
+# --wait, polls `assets.run_status` until the run ends. Exit status 0: succeeded; 1: failed, or a run
+# was already in progress.
+
+
+def _progress_line(run: dict) -> str:
+    total, done = run.get("pages_total") or 0, run.get("pages_done") or 0
+    width = 30
+    filled = width * done // total if total else 0
+    return f"pages {done}/{total} [{'#' * filled}{'.' * (width - filled)}] {run.get('status')}"
+
+
+def _follow_run(result, wait: bool, timeout: float):
+    import time
+
+    started = result.get(timeout=30)
+    if started.get("status") == "conflict":
+        return started
+    click.echo(f"ingestion {started['id']} started ({started.get('pages_total') or '?'} pages)")
+    if not wait:
+        return started
+    tty = sys.stdout.isatty()
+    deadline, last = time.monotonic() + timeout, None
+    while True:
+        status_result = result.app.send_task("assets.run_status", kwargs={"run_id": started["id"]})
+        try:
+            run = status_result.get(timeout=15)
+        finally:
+            status_result.forget()
+        line = _progress_line(run)
+        if line != last:
+            click.echo(("\r" + line) if tty else line, nl=not tty)
+            last = line
+        if run["status"] in ("succeeded", "failed"):
+            if tty:
+                click.echo()
+            return run
+        if time.monotonic() > deadline:
+            raise click.ClickException(f"run {started['id']} did not finish within {timeout:.0f}s")
+        time.sleep(0.25)
+
+
+@cli.command()
+@click.option("--wait", is_flag=True, help="Follow the run with a progress bar until it ends.")
+@click.option("--timeout", type=float, default=900.0, show_default=True, help="Seconds to wait with --wait.")
+def ingest(wait, timeout):
+    """Start a crypto asset ingestion run now (one at a time)."""
+    run = run_task("assets.ingest", {"trigger": "cli"}, on_wait=lambda result: _follow_run(result, wait, timeout))
+    if run.get("status") == "conflict":
+        click.echo(f"an ingestion is already in progress: run {run.get('running_run_id')}", err=True)
+        sys.exit(1)
+    if not wait:
+        return
+    click.echo(
+        f"run {run['id']} {run['status']}: {run['assets_ingested']} assets, {run['prices_ingested']} prices, "
+        f"{run['items_rejected'] or 0} items rejected, {run['pages_done']}/{run['pages_total']} pages, "
+        f"{run['duration_ms']} ms" + (f", snapshot {run['snapshot_id']}" if run.get("snapshot_id") else "")
+    )
+    for message in run.get("errors") or []:
+        click.echo(f"  error: {message}")
+    sys.exit(0 if run["status"] == "succeeded" else 1)
+
+
 if __name__ == "__main__":
     cli()

@@ -129,6 +129,9 @@ class BaseConfig:
         self.ASSET_INGEST_INTERVAL_SECONDS = env_int("ASSET_INGEST_INTERVAL_SECONDS", 600)
         self.ASSET_HTTP_TIMEOUT_SECONDS = env_int("ASSET_HTTP_TIMEOUT_SECONDS", 10)
         self.ASSET_CACHE_TTL_SECONDS = env_int("ASSET_CACHE_TTL_SECONDS", 3600)
+        self.ASSET_PAGE_MAX_RETRIES = env_int("ASSET_PAGE_MAX_RETRIES", 4)
+        self.ASSET_RETRY_BACKOFF_MS = env_int("ASSET_RETRY_BACKOFF_MS", 1000)
+        self.ASSET_LOCK_STALE_SECONDS = env_int("ASSET_LOCK_STALE_SECONDS", 1800)
 
         # flask-smorest / OpenAPI.
         self.API_TITLE = "Fido back office API"

@@ -19,6 +19,7 @@ BLUEPRINTS = (
     "webapp.apikeys.routes",
     "webapp.prices.routes",
     "webapp.orders.routes",
+    "webapp.assets.routes",
 )
 
 

@@ -1,0 +1,272 @@
+"""The ingestion pipeline: runs, pages, the join and the atomic publish.
+
+Run lifecycle: `claim_run` takes the single ingestion slot (the lock document) and records the run
+as `queued`; `begin_run` moves it to `running` and returns the pages to fetch; every page ends once
+in `store_page` or `fail_page` (counted exactly once, even when a task is redelivered);
+`publish_run` joins the staged pages and publishes the snapshot atomically, or fails the run when
+the ranking is unusable. Finishing either way releases the slot. A slot older than
+ASSET_LOCK_STALE_SECONDS is taken over (its run is marked failed), so a crashed run cannot block
+ingestion forever.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, timedelta
+
+from bson import Decimal128, ObjectId
+from flask import current_app
+from pymongo import ReturnDocument
+from pymongo.errors import BulkWriteError
+
+from webapp.assets import sources
+from webapp.assets.models import (
+    AssetItem,
+    AssetSnapshot,
+    IngestionLock,
+    IngestionRun,
+    PriceStage,
+    RankingStage,
+    utcnow,
+)
+from webapp.errors import Conflict
+
+log = logging.getLogger(__name__)
+
+LOCK_ID = "assets"
+MAX_RECORDED_ERRORS = 100
+
+
+def _runs():
+    return IngestionRun._get_collection()
+
+
+def _locks():
+    return IngestionLock._get_collection()
+
+
+# ---- the single ingestion slot ---------------------------------------------------------------
+
+
+def claim_run(trigger: str) -> ObjectId:
+    """Atomically take the ingestion slot and create the run (`queued`). Conflict (409) carrying the
+    running run's id when another run holds the slot."""
+    now = utcnow()
+    run_id = ObjectId()
+    stale_before = now - timedelta(seconds=current_app.config["ASSET_LOCK_STALE_SECONDS"])
+    _locks().update_one({"_id": LOCK_ID}, {"$setOnInsert": {"run_id": None, "claimed_at": None}}, upsert=True)
+    before = _locks().find_one_and_update(
+        {"_id": LOCK_ID, "$or": [{"run_id": None}, {"claimed_at": {"$lt": stale_before}}]},
+        {"$set": {"run_id": run_id, "claimed_at": now}},
+        return_document=ReturnDocument.BEFORE,
+    )
+    if before is None:
+        holder = (_locks().find_one({"_id": LOCK_ID}) or {}).get("run_id")
+        raise Conflict(
+            f"An ingestion is already in progress (run {holder}); wait for it to finish.",
+            errors={"running_run_id": str(holder) if holder else None},
+        )
+    _runs().insert_one(
+        {"_id": run_id, "status": "queued", "trigger": trigger, "created_at": now, "errors": [], "pages_done": 0}
+    )
+    if before.get("run_id"):
+        _finish(before["run_id"], "failed", error="abandoned: its ingestion slot went stale and was taken over")
+    return run_id
+
+
+def _release(run_id: ObjectId) -> None:
+    _locks().update_one({"_id": LOCK_ID, "run_id": run_id}, {"$set": {"run_id": None, "claimed_at": None}})
+
+
+def _finish(run_id: ObjectId, status: str, error: str | None = None, **fields) -> bool:
+    """Move an unfinished run to `status` (once), drop its staging, release the slot if it holds it."""
+    now = utcnow()
+    run = _runs().find_one({"_id": run_id}, {"started_at": 1, "created_at": 1})
+    began = (run or {}).get("started_at") or (run or {}).get("created_at") or now
+    update = {"$set": {"status": status, "finished_at": now, "duration_ms": _ms(now - _aware(began)), **fields}}
+    if error:
+        update["$push"] = {"errors": {"$each": [{"source": "run", "message": error}], "$slice": MAX_RECORDED_ERRORS}}
+    # Staging goes first and the slot last: whoever sees the final status sees a finished run.
+    RankingStage._get_collection().delete_many({"run_id": run_id})
+    PriceStage._get_collection().delete_many({"run_id": run_id})
+    changed = _runs().update_one({"_id": run_id, "status": {"$in": ["queued", "running"]}}, update).modified_count
+    _release(run_id)
+    return bool(changed)
+
+
+def _aware(value):
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _ms(delta: timedelta) -> int:
+    return int(delta.total_seconds() * 1000)
+
+
+def begin_run(run_id: ObjectId) -> list[tuple[str, int]] | None:
+    """`queued` -> `running` with its page plan; the pages to fetch, or None when the run had already
+    begun or ended (a redelivered task must not fan out twice)."""
+    config = current_app.config
+    ranking = sources.ranking_page_count(config["ASSET_LIMIT"])
+    prices = sources.price_page_count(config["ASSET_LIMIT"], config["COINMARKETCAP_PAGE_SIZE"])
+    changed = (
+        _runs()
+        .update_one(
+            {"_id": run_id, "status": "queued"},
+            {
+                "$set": {
+                    "status": "running",
+                    "started_at": utcnow(),
+                    "ranking_pages": ranking,
+                    "price_pages": prices,
+                    "pages_total": ranking + prices,
+                    "pages_done": 0,
+                }
+            },
+        )
+        .modified_count
+    )
+    if not changed:
+        return None
+    return [("ranking", page) for page in range(ranking)] + [("prices", page) for page in range(prices)]
+
+
+def fail_run(run_id: ObjectId, reason: str) -> bool:
+    return _finish(run_id, "failed", error=reason)
+
+
+# ---- pages -----------------------------------------------------------------------------------
+
+
+def _page_done(run_id: ObjectId, key: str, inc: dict, errors: list[dict], failed: bool) -> None:
+    """Count page `key` once: the `$ne` guard makes a redelivered page a no-op."""
+    update = {"$inc": {"pages_done": 1, **inc}, "$addToSet": {"pages_completed": key}}
+    if failed:
+        update["$addToSet"] = {"pages_completed": key, "failed_pages": key}
+    if errors:
+        update["$push"] = {"errors": {"$each": errors, "$slice": MAX_RECORDED_ERRORS}}
+    _runs().update_one({"_id": run_id, "status": "running", "pages_completed": {"$ne": key}}, update)
+
+
+def _insert(collection, docs: list[dict]) -> None:
+    """Bulk insert with deterministic ids; ids already present (a redelivered page) are skipped."""
+    if not docs:
+        return
+    try:
+        collection.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        if any(error.get("code") != 11000 for error in exc.details.get("writeErrors", [])):
+            raise
+
+
+def store_page(run_id: ObjectId, source: str, page: int, items: list[dict], rejected: list) -> int:
+    """Stage a fetched page's valid items (one bulk insert) and count the page. Returns items stored."""
+    name = "cryptocompare" if source == "ranking" else "coinmarketcap"
+    if source == "ranking":
+        limit = current_app.config["ASSET_LIMIT"]  # the last page may reach past the snapshot size
+        docs = [
+            {"_id": f"{run_id}:{item['rank']}", "run_id": run_id, **item} for item in items if item["rank"] <= limit
+        ]
+        _insert(RankingStage._get_collection(), docs)
+        inc = {"assets_ingested": len(docs)}
+    else:
+        docs = [
+            {
+                "_id": f"{run_id}:{page}:{n}",
+                "run_id": run_id,
+                "symbol": item["symbol"],
+                "cmc_rank": item["cmc_rank"],
+                "price_usd": Decimal128(item["price_usd"]),
+            }
+            for n, item in enumerate(items)
+        ]
+        _insert(PriceStage._get_collection(), docs)
+        inc = {"prices_ingested": len(docs)}
+    inc["items_rejected"] = len(rejected)
+    errors = [{"source": name, "page": page, "item": pos, "message": why} for pos, why in rejected]
+    _page_done(run_id, f"{source}:{page}", inc, errors, failed=False)
+    return len(docs)
+
+
+def fail_page(run_id: ObjectId, source: str, page: int, reason: str) -> None:
+    """Record a page that failed for good; the run goes on without it."""
+    name = "cryptocompare" if source == "ranking" else "coinmarketcap"
+    error = {"source": name, "page": page, "item": None, "message": reason}
+    _page_done(run_id, f"{source}:{page}", {}, [error], failed=True)
+
+
+# ---- join and publish ------------------------------------------------------------------------
+
+
+def publish_run(run_id: ObjectId) -> dict:
+    """Join the staged ranking and prices by symbol (lowest cmc_rank wins; no price -> null), write
+    the snapshot's items, then publish it with ONE update. The ranking must be complete (every
+    ranking page fetched) and non-empty, else the run fails and the current snapshot stays."""
+    run = _runs().find_one({"_id": run_id})
+    if run is None or run["status"] != "running":
+        return {"published": False, "reason": "the run is not running"}
+    if any(key.startswith("ranking:") for key in run.get("failed_pages", [])):
+        fail_run(run_id, "no usable ranking: a ranking page failed; the current snapshot stays published")
+        return {"published": False, "reason": "ranking incomplete"}
+    limit = current_app.config["ASSET_LIMIT"]
+    ranking = list(
+        RankingStage._get_collection()
+        .find({"run_id": run_id, "rank": {"$lte": limit}}, {"rank": 1, "symbol": 1, "name": 1})
+        .sort("rank", 1)
+    )
+    if not ranking:
+        fail_run(run_id, "no usable ranking: no valid ranked asset; the current snapshot stays published")
+        return {"published": False, "reason": "ranking empty"}
+    best: dict = {}
+    for row in PriceStage._get_collection().find({"run_id": run_id}, {"symbol": 1, "cmc_rank": 1, "price_usd": 1}):
+        held = best.get(row["symbol"])
+        if held is None or row["cmc_rank"] < held[0]:
+            best[row["symbol"]] = (row["cmc_rank"], row["price_usd"])
+
+    snapshots = AssetSnapshot._get_collection()
+    now = utcnow()
+    snapshots.update_one(
+        {"_id": run_id},
+        {"$setOnInsert": {"run_id": run_id, "created_at": now, "published_at": None, "count": len(ranking)}},
+        upsert=True,
+    )
+    items = AssetItem._get_collection()
+    items.delete_many({"snapshot_id": run_id})  # unpublished, so nobody reads it; makes a rerun clean
+    _insert(
+        items,
+        [
+            {
+                "_id": f"{run_id}:{row['rank']}",
+                "snapshot_id": run_id,
+                "rank": row["rank"],
+                "symbol": row["symbol"],
+                "name": row["name"],
+                "price_usd": best[row["symbol"]][1] if row["symbol"] in best else None,
+            }
+            for row in ranking
+        ],
+    )
+    snapshots.update_one({"_id": run_id, "published_at": None}, {"$set": {"published_at": now}})
+    remove_old_snapshots(keep=run_id)
+    _finish(run_id, "succeeded", snapshot_id=run_id)
+    return {"published": True, "snapshot_id": str(run_id)}
+
+
+def remove_old_snapshots(keep: ObjectId | None = None) -> int:
+    """Delete published snapshots older than the retention (never the newest) and unpublished ones
+    of finished runs. Returns how many snapshots went."""
+    snapshots = AssetSnapshot._get_collection()
+    newest = snapshots.find_one({"published_at": {"$ne": None}}, {"_id": 1}, sort=[("published_at", -1)])
+    cutoff = utcnow() - timedelta(seconds=current_app.config["ASSET_SNAPSHOT_RETENTION_SECONDS"])
+    doomed = [
+        row["_id"]
+        for row in snapshots.find({"published_at": {"$ne": None, "$lt": cutoff}}, {"_id": 1})
+        if newest is None or row["_id"] != newest["_id"]
+    ]
+    active = (_locks().find_one({"_id": LOCK_ID}) or {}).get("run_id")
+    doomed += [
+        row["_id"] for row in snapshots.find({"published_at": None}, {"_id": 1}) if row["_id"] not in (active, keep)
+    ]
+    if doomed:
+        AssetItem._get_collection().delete_many({"snapshot_id": {"$in": doomed}})
+        snapshots.delete_many({"_id": {"$in": doomed}})
+    return len(doomed)

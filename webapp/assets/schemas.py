@@ -1,0 +1,75 @@
+"""Request and response schemas of the assets API and of ingestion runs."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from flask import current_app
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+
+from webapp.assets.models import RUN_STATUSES, TRIGGERS
+from webapp.pagination import page_schema
+
+FORMATS = ("json", "csv")
+
+
+class AssetQuerySchema(Schema):
+    """`?limit=&datetime=&format=`; unknown parameters are refused (422)."""
+
+    class Meta:
+        unknown = RAISE
+
+    limit = fields.Integer(load_default=None, strict=False, metadata={"description": "1..ASSET_LIMIT, default 50"})
+    at = fields.AwareDateTime(
+        data_key="datetime",
+        load_default=None,
+        default_timezone=UTC,
+        metadata={"description": "ISO 8601; the newest snapshot published at or before it (UTC if no offset)"},
+    )
+    fmt = fields.String(data_key="format", load_default="json", validate=validate.OneOf(FORMATS))
+
+    @validates("limit")
+    def _limit_in_range(self, value, **_):
+        top = current_app.config["ASSET_LIMIT"]
+        if value is not None and not 1 <= value <= top:
+            raise ValidationError(f"Must be between 1 and {top}.")
+
+
+class AssetItemSchema(Schema):
+    rank = fields.Integer(required=True)
+    symbol = fields.String(required=True)
+    name = fields.String(required=True)
+    price_usd = fields.String(required=True, allow_none=True, metadata={"description": "exact decimal string"})
+
+
+class AssetListSchema(Schema):
+    snapshot_id = fields.String(required=True)
+    last_updated = fields.DateTime(required=True, metadata={"description": "when the snapshot was published"})
+    items = fields.List(fields.Nested(AssetItemSchema), required=True)
+
+
+class RunErrorSchema(Schema):
+    source = fields.String(required=True, metadata={"description": "cryptocompare, coinmarketcap or run"})
+    page = fields.Integer(allow_none=True)
+    item = fields.Integer(allow_none=True, metadata={"description": "position in the page, null for a page"})
+    message = fields.String(required=True)
+
+
+class IngestionRunSchema(Schema):
+    id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(RUN_STATUSES))
+    trigger = fields.String(required=True, validate=validate.OneOf(TRIGGERS))
+    pages_total = fields.Integer(required=True)
+    pages_done = fields.Integer(required=True)
+    assets_ingested = fields.Integer(required=True)
+    prices_ingested = fields.Integer(required=True)
+    items_rejected = fields.Integer(dump_default=0)
+    errors = fields.List(fields.Nested(RunErrorSchema), dump_default=list)
+    snapshot_id = fields.String(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    duration_ms = fields.Integer(allow_none=True)
+
+
+IngestionRunPageSchema = page_schema(IngestionRunSchema, "IngestionRunPage")
