@@ -13,13 +13,41 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 @pytest.fixture
 def running_service(app):
-    """The state of a service that has been up for a while (a BTC quote exists), so that a 503 here
-    means a fault, not a fresh start."""
+    """The state of a service that has been up for a while (a BTC quote exists, an asset snapshot is
+    published), so that a 503 here means a fault, not a fresh start."""
+    from datetime import UTC, datetime
     from decimal import Decimal
 
+    from bson import Decimal128, ObjectId
+
+    from webapp.assets.models import AssetItem, AssetSnapshot
     from webapp.prices.services import store_quote
 
     store_quote("coingecko", {"EUR": Decimal("61234.12"), "GBP": Decimal("52100.50"), "USD": Decimal("67012.34")})
+    snapshot_id, now = ObjectId(), datetime.now(UTC)
+    AssetSnapshot._get_collection().insert_one(
+        {"_id": snapshot_id, "run_id": snapshot_id, "created_at": now, "published_at": now, "count": 2}
+    )
+    AssetItem._get_collection().insert_many(
+        [
+            {
+                "_id": f"{snapshot_id}:1",
+                "snapshot_id": snapshot_id,
+                "rank": 1,
+                "symbol": "BTC",
+                "name": "Bitcoin",
+                "price_usd": Decimal128("67012.34"),
+            },
+            {
+                "_id": f"{snapshot_id}:2",
+                "snapshot_id": snapshot_id,
+                "rank": 2,
+                "symbol": "NEW",
+                "name": "No price",
+                "price_usd": None,
+            },
+        ]
+    )
 
 
 @pytest.fixture
