@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 BLUEPRINTS = (
     "webapp.health",
     "webapp.apikeys.routes",
+    "webapp.dialogs.routes",
 )
 
 
