@@ -88,7 +88,12 @@ CONSENT_REQUEST_BODY = {
             "schema": {
                 "oneOf": [
                     {"type": "boolean", "description": "true grants consent, false revokes it"},
-                    {"$ref": "#/components/schemas/ConsentBody"},
+                    {
+                        "type": "object",
+                        "properties": {"consent": {"type": "boolean"}},
+                        "required": ["consent"],
+                        "additionalProperties": False,
+                    },
                 ]
             },
             "examples": {"bare": {"value": True}, "object": {"value": {"consent": False}}},
