@@ -22,14 +22,15 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _dialog(n: int, consent: str, at: datetime) -> dict:
-    languages = [LANGUAGES[n % 4]] + ([LANGUAGES[(n // 4) % 4]] if n % 3 == 0 else [])
+    # Every filtered case below matches > 1,000 dialogs, so its page 50 (of 20) holds data.
+    languages = [LANGUAGES[n % 4]] + (["EN"] if n % 2 == 0 else [])
     languages = list(dict.fromkeys(languages))
     messages = [
         {"text": f"message {k} of dialog {n}", "language": lang, "created_at": at} for k, lang in enumerate(languages)
     ]
     doc = {
         "dialog_id": f"{consent[:1]}-{n:06d}",
-        "customer_id": f"cust-{n % 100}",
+        "customer_id": f"cust-{(n // 5) % 2}",
         "consent": consent,
         "messages": messages,
         "messages_count": len(messages),
@@ -65,8 +66,8 @@ def _list_rows(served, headers) -> tuple[list[dict], dict]:
     cases = {
         "no filter": {},
         "language=FR": {"language": "fr"},
-        "customerId=cust-7": {"customerId": "cust-7"},
-        "language+customer": {"language": "EN", "customerId": "cust-8"},
+        "customerId=cust-1": {"customerId": "cust-1"},
+        "language+customer": {"language": "EN", "customerId": "cust-0"},
     }
     rows, ratios = [], {}
     for name, query in cases.items():
@@ -79,7 +80,9 @@ def _list_rows(served, headers) -> tuple[list[dict], dict]:
                 response.raise_for_status()
                 return response
 
-            total = call().json()["total"]
+            body = call().json()
+            total = body["total"]
+            assert body["items"], f"{name}: page {page} is empty"
             stats = timed(call, REPEAT)
             p50[page] = stats["p50_ms"]
             rows.append({"case": f"list {name}, page {page}", "matching": total, **stats})
@@ -99,7 +102,7 @@ def run() -> dict:
     with ServedApp(app) as served:
         import requests
 
-        sample = requests.get(f"{served.url}/api/v1/data/cust-42/g-000042", headers=headers, timeout=10)
+        sample = requests.get(f"{served.url}/api/v1/data/cust-0/g-000042", headers=headers, timeout=10)
         assert sample.status_code == 200 and sample.json()["dialog_id"] == "g-000042", sample.text
         list_rows, ratios = _list_rows(served, headers)
         rows += list_rows

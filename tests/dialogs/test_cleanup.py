@@ -151,3 +151,10 @@ def test_beat_schedule_declares_the_job(app):
     schedule = app.extensions["celery"].conf.beat_schedule
     entry = next(e for e in schedule.values() if e["task"] == "dialogs.cleanup_stale")
     assert entry["options"]["queue"] == "default"
+
+
+def test_cleanup_logs_its_count(app, caplog):
+    caplog.set_level("INFO", logger="webapp.dialogs.services")
+    _pending(3, T0)
+    assert services.cleanup_stale(now=T0 + timedelta(seconds=TTL + 1)) == 3
+    assert "stale dialog cleanup: 3 deleted" in caplog.text

@@ -102,7 +102,7 @@ def test_concurrent_first_messages_create_one_dialog(app):
 
 
 def test_message_text_is_not_logged(dialogs, caplog):
-    caplog.set_level("DEBUG")
+    caplog.set_level("DEBUG", logger="webapp")
     dialogs.message("c", "d", "TOP-SECRET-TEXT")
     dialogs.consent("d", True)
     dialogs.get("c", "d")

@@ -88,7 +88,7 @@ def append_message(customer_id: str, dialog_id: str, text: str, language: str, n
         if _revoked(dialog_id):  # revoked while we wrote: undo, never keep revoked data
             _dialogs().delete_one({"dialog_id": dialog_id})
             raise _gone(dialog_id)
-        log.info("dialog message appended", extra={"dialog_id": dialog_id, "messages": state["messages_count"]})
+        log.info("dialog %s: message appended (%d messages)", dialog_id, state["messages_count"])
         return state
     raise Conflict(f"Dialog {dialog_id} is changing concurrently; retry.")
 
@@ -120,7 +120,7 @@ def grant_consent(dialog_id: str, now: datetime | None = None) -> dict:
         if _revoked(dialog_id):
             raise _gone(dialog_id)
         raise NotFound(f"Dialog {dialog_id} not found.")
-    log.info("dialog consent granted", extra={"dialog_id": dialog_id})
+    log.info("dialog %s: consent granted", dialog_id)
     return {"dialog_id": dialog_id, "consent": GRANTED, "consented_at": doc["consented_at"]}
 
 
@@ -139,7 +139,7 @@ def revoke_consent(dialog_id: str, now: datetime | None = None) -> dict:
         raise _gone(dialog_id)
     deleted = _dialogs().find_one_and_delete({"dialog_id": dialog_id}, projection={"messages_count": 1})
     count = deleted["messages_count"] if deleted else 0
-    log.info("dialog consent revoked", extra={"dialog_id": dialog_id, "deleted_messages": count})
+    log.info("dialog %s: consent revoked, %d messages deleted", dialog_id, count)
     return {"dialog_id": dialog_id, "consent": REVOKED, "deleted_messages": count}
 
 
@@ -171,13 +171,13 @@ def delete_dialog(customer_id: str, dialog_id: str) -> None:
     """Delete one dialog of this customer, whatever its consent state."""
     if not _dialogs().delete_one({"dialog_id": dialog_id, "customer_id": customer_id}).deleted_count:
         raise NotFound(f"Dialog {dialog_id} not found.")
-    log.info("dialog deleted", extra={"dialog_id": dialog_id})
+    log.info("dialog %s: deleted", dialog_id)
 
 
 def erase_customer(customer_id: str) -> dict:
     """Delete every dialog of a customer, consented or not."""
     deleted = _dialogs().delete_many({"customer_id": customer_id}).deleted_count
-    log.info("customer dialogs erased", extra={"customer_id": customer_id, "deleted_dialogs": deleted})
+    log.info("customer %s: %d dialogs erased", customer_id, deleted)
     return {"deleted_dialogs": deleted}
 
 
@@ -204,7 +204,7 @@ def delete_stale(ids: list, cutoff: datetime) -> int:
     document, atomically): a dialog consented or written to since it was found survives."""
     if not ids:
         return 0
-    return _dialogs().delete_many({"_id": {"$in": ids}, **_stale_query(cutoff)}).deleted_count
+    return _dialogs().delete_many({**_stale_query(cutoff), "_id": {"$in": ids}}).deleted_count
 
 
 def cleanup_stale(now: datetime | None = None, older_than: int | None = None, dry_run: bool = False) -> int:
@@ -222,5 +222,5 @@ def cleanup_stale(now: datetime | None = None, older_than: int | None = None, dr
         # Each batch's candidates leave the query after this delete (gone, consented or fresh),
         # so the loop ends even when a concurrent run deleted them first.
         deleted += delete_stale(ids, cutoff)
-    log.info("stale dialogs cleaned up", extra={"deleted": deleted, "cutoff": cutoff.isoformat()})
+    log.info("stale dialog cleanup: %d deleted (pending, last message before %s)", deleted, cutoff.isoformat())
     return deleted
