@@ -295,5 +295,24 @@ def ingest(wait, timeout):
     sys.exit(0 if run["status"] == "succeeded" else 1)
 
 
+# ---- dialogs ----
+@cli.command("cleanup-dialogs")
+@click.option("--dry-run", is_flag=True, help="Only count the dialogs that would be deleted.")
+@click.option(
+    "--older-than",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="Idle time after which a pending dialog is stale (default: DIALOG_CONSENT_TTL_SECONDS).",
+)
+def cleanup_dialogs(dry_run, older_than):
+    """Delete pending dialogs never answered (the beat job, now) and print the count."""
+    result = run_task("dialogs.cleanup_stale", {"older_than": older_than, "dry_run": dry_run})
+    if dry_run:
+        click.echo(f"would delete {result['would_delete']} stale dialog(s)")
+    else:
+        click.echo(f"deleted {result['deleted']} stale dialog(s)")
+
+
 if __name__ == "__main__":
     cli()

@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "webapp.prices.routes",
     "webapp.orders.routes",
     "webapp.assets.routes",
+    "webapp.dialogs.routes",
 )
 
 

@@ -7,7 +7,6 @@ are not fork-safe.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 
@@ -57,6 +56,7 @@ def connect_mongo(uri: str) -> None:
     if is_embedded_mongo(uri):
         import mongomock  # only the embedded mode needs it
 
+        _serialize_mongomock_writes(mongomock)
         mongoengine.connect(
             host="mongodb://" + uri[len("mongomock://") :],
             mongo_client_class=mongomock.MongoClient,
@@ -66,20 +66,29 @@ def connect_mongo(uri: str) -> None:
         mongoengine.connect(host=uri, serverSelectionTimeoutMS=5000, **options)
 
 
-_EMBEDDED_LOCK = threading.Lock()
+_MONGOMOCK_WRITE_LOCK = threading.RLock()
 
 
-def atomic_on_embedded():
-    """A real MongoDB applies each single-document operation atomically (a conditional update, a
-    `find_one_and_update`, an insert checked by a unique index). mongomock performs them as a Python
-    read followed by a write, so concurrent threads can interleave. Wrap such an operation in this
-    context manager: on mongomock it takes one process-wide lock (emulating the server's guarantee);
-    on a real MongoDB it does nothing."""
-    from flask import current_app
+def _serialize_mongomock_writes(mongomock) -> None:
+    """Make mongomock's writes atomic, as MongoDB's single-document writes are.
 
-    if is_embedded_mongo(current_app.config["MONGO_URI"]):
-        return _EMBEDDED_LOCK
-    return contextlib.nullcontext()
+    mongomock finds the matching documents and then writes them by `_id` without a lock, so a
+    conditional write racing another thread (a conditional delete against a consent, a
+    `find_one_and_update` claim) could act on a document that no longer matches. The embedded mode
+    runs API and worker threads in one process, so every write goes through one process-wide lock.
+    Idempotent."""
+    collection = mongomock.collection.Collection
+    if getattr(collection, "_fido_serialized", False):
+        return
+    for name in ("_insert", "_update", "_delete", "_find_and_modify"):
+        original = getattr(collection, name)
+
+        def locked(self, *args, __original=original, **kwargs):
+            with _MONGOMOCK_WRITE_LOCK:
+                return __original(self, *args, **kwargs)
+
+        setattr(collection, name, locked)
+    collection._fido_serialized = True
 
 
 def get_redis() -> redis.Redis:

@@ -20,9 +20,9 @@ response (up to IDEMPOTENCY_WAIT_SECONDS) and replays it, or gets 409 "in progre
 body with the same key is 422. Records live IDEMPOTENCY_TTL_SECONDS; a claim left "in_progress" for
 CLAIM_LEASE_SECONDS by a dead process is taken over by the next request with the key.
 
-Embedded database: mongomock applies a conditional update or a unique-index insert as a read then a
-write, without the server's atomicity, so on mongomock those two steps run under a process lock
-(`webapp.extensions.atomic_on_embedded`). On a real MongoDB no lock is taken; the server guarantees it.
+Embedded database: mongomock would apply a conditional update or a unique-index insert as a read then
+a write; `webapp.extensions` serialises mongomock's writes so they keep the server's single-document
+atomicity that this module relies on.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ from flask import current_app
 from pymongo.errors import DuplicateKeyError
 
 from webapp.errors import Conflict, Invalid, NotFound
-from webapp.extensions import atomic_on_embedded
 from webapp.orders.models import CapLedger, IdempotencyRecord, Order
 from webapp.pagination import decode_cursor, encode_cursor
 from webapp.prices.services import fresh_quote
@@ -83,10 +82,9 @@ def _reserve(order_sat: int) -> None:
     ledger = CapLedger._get_collection()
     limit = cap_sat() - order_sat
     for _attempt in range(2):
-        with atomic_on_embedded():
-            reserved = ledger.update_one(
-                {"_id": LEDGER_ID, "sold_sat": {"$lte": limit}}, {"$inc": {"sold_sat": order_sat, "orders": 1}}
-            )
+        reserved = ledger.update_one(
+            {"_id": LEDGER_ID, "sold_sat": {"$lte": limit}}, {"$inc": {"sold_sat": order_sat, "orders": 1}}
+        )
         if reserved.matched_count:
             return
         if ledger.find_one({"_id": LEDGER_ID}, {"_id": 1}) is not None:
@@ -102,10 +100,9 @@ def _reserve(order_sat: int) -> None:
 def _ensure_ledger() -> None:
     """Create the ledger at 0 if absent; safe when several processes race (upsert on _id)."""
     try:
-        with atomic_on_embedded():
-            CapLedger._get_collection().update_one(
-                {"_id": LEDGER_ID}, {"$setOnInsert": {"sold_sat": 0, "orders": 0}}, upsert=True
-            )
+        CapLedger._get_collection().update_one(
+            {"_id": LEDGER_ID}, {"$setOnInsert": {"sold_sat": 0, "orders": 0}}, upsert=True
+        )
     except DuplicateKeyError:  # another process's upsert won; the ledger exists
         pass
 
@@ -206,8 +203,7 @@ def _claim(scope: str, key: str, fingerprint: str):
             "expires_at": now + timedelta(seconds=ttl),
         }
         try:
-            with atomic_on_embedded():
-                records.insert_one(doc)
+            records.insert_one(doc)
             return doc["_id"]
         except DuplicateKeyError:
             # An expired record not yet removed by the TTL monitor, or an abandoned claim, is deleted
@@ -218,9 +214,8 @@ def _claim(scope: str, key: str, fingerprint: str):
                 "key": key,
                 "$or": [{"expires_at": {"$lte": now}}, {"state": "in_progress", "created_at": {"$lte": abandoned}}],
             }
-            with atomic_on_embedded():
-                if not records.delete_one(dead).deleted_count:
-                    return None
+            if not records.delete_one(dead).deleted_count:
+                return None
     return None
 
 

@@ -1,0 +1,226 @@
+"""Dialogs and consent: the business rules.
+
+Promises:
+- An append is one atomic `find_one_and_update` (push, count, languages, last activity), upserting
+  the dialog on its first message. The unique index on `dialog_id` makes two concurrent first
+  messages create one dialog: the loser gets DuplicateKeyError and retries as an append.
+- Only pending dialogs take messages: another customer's dialog or a granted one is a 409, a
+  revoked one (tombstone) a 410. Revocation writes the tombstone before deleting, and an append
+  re-checks the tombstone after writing, so a late message can never bring revoked data back.
+- Consent true is a conditional pending->granted update (idempotent); consent false deletes the
+  dialog with all its messages and leaves a tombstone (id and time only).
+- Only granted dialogs are ever read. Nothing here is cached, so a revocation or an erasure is
+  invisible to the very next read. Message text is never logged.
+- Cleanup deletes each stale candidate with the condition `consent == pending AND
+  last_message_at < cutoff`, so consent (or a new message) arriving mid-run wins, and two runs at
+  once delete each dialog once between them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from flask import current_app
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from webapp.dialogs.models import GRANTED, PENDING, REVOKED, Dialog, Tombstone, utcnow
+from webapp.errors import Conflict, Gone, NotFound
+
+log = logging.getLogger(__name__)
+
+STATE_FIELDS = {f: 1 for f in ("dialog_id", "customer_id", "consent", "messages_count", "created_at", "updated_at")}
+LIST_FIELDS = {
+    "_id": 0,
+    **{f: 1 for f in ("dialog_id", "customer_id", "languages", "messages", "consented_at", "created_at")},
+    "updated_at": 1,
+}
+NEWEST_FIRST = [("last_message_at", -1), ("dialog_id", -1)]
+
+
+def _dialogs():
+    return Dialog._get_collection()
+
+
+def _tombstones():
+    return Tombstone._get_collection()
+
+
+def _revoked(dialog_id: str) -> bool:
+    return _tombstones().count_documents({"_id": dialog_id}, limit=1) > 0
+
+
+def _gone(dialog_id: str) -> Gone:
+    return Gone(f"Dialog {dialog_id} was revoked; its data is deleted and it takes no more messages.")
+
+
+def append_message(customer_id: str, dialog_id: str, text: str, language: str, now: datetime | None = None) -> dict:
+    """Append one message (creating the dialog on its first). Returns the dialog's state fields."""
+    now = now or utcnow()
+    max_messages = current_app.config["DIALOG_MAX_MESSAGES"]
+    for _attempt in range(3):
+        if _revoked(dialog_id):
+            raise _gone(dialog_id)
+        try:
+            state = _dialogs().find_one_and_update(
+                {
+                    "dialog_id": dialog_id,
+                    "customer_id": customer_id,
+                    "consent": PENDING,
+                    "messages_count": {"$lt": max_messages},
+                },
+                {
+                    "$push": {"messages": {"text": text, "language": language, "created_at": now}},
+                    "$inc": {"messages_count": 1},
+                    "$addToSet": {"languages": language},
+                    "$set": {"last_message_at": now, "updated_at": now},
+                    "$setOnInsert": {"created_at": now},
+                },
+                projection=STATE_FIELDS,
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:
+            # The dialog exists but did not match: say why, or retry if it was a concurrent creation.
+            _refuse_append(customer_id, dialog_id, max_messages)
+            continue
+        if _revoked(dialog_id):  # revoked while we wrote: undo, never keep revoked data
+            _dialogs().delete_one({"dialog_id": dialog_id})
+            raise _gone(dialog_id)
+        log.info("dialog %s: message appended (%d messages)", dialog_id, state["messages_count"])
+        return state
+    raise Conflict(f"Dialog {dialog_id} is changing concurrently; retry.")
+
+
+def _refuse_append(customer_id: str, dialog_id: str, max_messages: int) -> None:
+    existing = _dialogs().find_one({"dialog_id": dialog_id}, STATE_FIELDS)
+    if existing is None:
+        return  # deleted meanwhile (revoked, erased or cleaned up): the retry decides
+    if existing["customer_id"] != customer_id:
+        raise Conflict(f"Dialog {dialog_id} belongs to another customer.")
+    if existing["consent"] == GRANTED:
+        raise Conflict(f"Dialog {dialog_id} is closed: consent was already granted.")
+    if existing["messages_count"] >= max_messages:
+        raise Conflict(f"Dialog {dialog_id} holds the maximum of {max_messages} messages.")
+
+
+def grant_consent(dialog_id: str, now: datetime | None = None) -> dict:
+    """pending -> granted, atomically; granting again answers the first grant's time."""
+    now = now or utcnow()
+    doc = _dialogs().find_one_and_update(
+        {"dialog_id": dialog_id, "consent": PENDING},
+        {"$set": {"consent": GRANTED, "consented_at": now, "updated_at": now}},
+        projection={"consented_at": 1},
+        return_document=ReturnDocument.AFTER,
+    )
+    if doc is None:
+        doc = _dialogs().find_one({"dialog_id": dialog_id, "consent": GRANTED}, {"consented_at": 1})
+    if doc is None:
+        if _revoked(dialog_id):
+            raise _gone(dialog_id)
+        raise NotFound(f"Dialog {dialog_id} not found.")
+    log.info("dialog %s: consent granted", dialog_id)
+    return {"dialog_id": dialog_id, "consent": GRANTED, "consented_at": doc["consented_at"]}
+
+
+def revoke_consent(dialog_id: str, now: datetime | None = None) -> dict:
+    """Delete the dialog and every message; keep a tombstone (id, time). Revoked twice: 410."""
+    now = now or utcnow()
+    if _dialogs().count_documents({"dialog_id": dialog_id}, limit=1) == 0:
+        if _revoked(dialog_id):
+            raise _gone(dialog_id)
+        raise NotFound(f"Dialog {dialog_id} not found.")
+    try:
+        result = _tombstones().update_one({"_id": dialog_id}, {"$setOnInsert": {"revoked_at": now}}, upsert=True)
+    except DuplicateKeyError:  # a concurrent revocation inserted it first
+        raise _gone(dialog_id) from None
+    if result.upserted_id is None:
+        raise _gone(dialog_id)
+    deleted = _dialogs().find_one_and_delete({"dialog_id": dialog_id}, projection={"messages_count": 1})
+    count = deleted["messages_count"] if deleted else 0
+    log.info("dialog %s: consent revoked, %d messages deleted", dialog_id, count)
+    return {"dialog_id": dialog_id, "consent": REVOKED, "deleted_messages": count}
+
+
+def set_consent(dialog_id: str, consent: bool, now: datetime | None = None) -> dict:
+    return grant_consent(dialog_id, now) if consent else revoke_consent(dialog_id, now)
+
+
+def list_dialogs(page: int, page_size: int, language: str | None = None, customer_id: str | None = None) -> dict:
+    """An offset page of granted dialogs, newest last message first (ties: dialog id descending)."""
+    query: dict = {"consent": GRANTED}
+    if customer_id:
+        query["customer_id"] = customer_id
+    if language:
+        query["languages"] = language
+    total = _dialogs().count_documents(query)
+    cursor = _dialogs().find(query, LIST_FIELDS).sort(NEWEST_FIRST).skip((page - 1) * page_size).limit(page_size)
+    return {"items": list(cursor), "total": total, "page": page, "page_size": page_size}
+
+
+def get_dialog(customer_id: str, dialog_id: str) -> dict:
+    """A granted dialog of this customer; 404 otherwise, with no hint whether it exists."""
+    doc = _dialogs().find_one({"dialog_id": dialog_id, "customer_id": customer_id, "consent": GRANTED}, LIST_FIELDS)
+    if doc is None:
+        raise NotFound(f"Dialog {dialog_id} not found.")
+    return doc
+
+
+def delete_dialog(customer_id: str, dialog_id: str) -> None:
+    """Delete one dialog of this customer, whatever its consent state."""
+    if not _dialogs().delete_one({"dialog_id": dialog_id, "customer_id": customer_id}).deleted_count:
+        raise NotFound(f"Dialog {dialog_id} not found.")
+    log.info("dialog %s: deleted", dialog_id)
+
+
+def erase_customer(customer_id: str) -> dict:
+    """Delete every dialog of a customer, consented or not."""
+    deleted = _dialogs().delete_many({"customer_id": customer_id}).deleted_count
+    log.info("customer %s: %d dialogs erased", customer_id, deleted)
+    return {"deleted_dialogs": deleted}
+
+
+# ---- stale-dialog cleanup ------------------------------------------------------------------------
+
+
+def stale_cutoff(now: datetime | None = None, older_than: int | None = None) -> datetime:
+    ttl = current_app.config["DIALOG_CONSENT_TTL_SECONDS"] if older_than is None else older_than
+    return (now or utcnow()) - timedelta(seconds=ttl)
+
+
+def _stale_query(cutoff: datetime) -> dict:
+    return {"consent": PENDING, "last_message_at": {"$lt": cutoff}}
+
+
+def find_stale_batch(cutoff: datetime, limit: int) -> list[str]:
+    """Ids of up to `limit` dialogs still pending whose last message is older than `cutoff`."""
+    cursor = _dialogs().find(_stale_query(cutoff), {"_id": 1}).sort("last_message_at", 1).limit(limit)
+    return [doc["_id"] for doc in cursor]
+
+
+def delete_stale(ids: list, cutoff: datetime) -> int:
+    """Delete those of `ids` that are STILL pending and stale (the condition is re-checked per
+    document, atomically): a dialog consented or written to since it was found survives."""
+    if not ids:
+        return 0
+    return _dialogs().delete_many({**_stale_query(cutoff), "_id": {"$in": ids}}).deleted_count
+
+
+def cleanup_stale(now: datetime | None = None, older_than: int | None = None, dry_run: bool = False) -> int:
+    """Delete (or with `dry_run` count) pending dialogs idle for longer than the TTL, in batches of
+    `DIALOG_CLEANUP_BATCH_SIZE`. Returns the number this run deleted (or would delete)."""
+    cutoff = stale_cutoff(now, older_than)
+    if dry_run:
+        return _dialogs().count_documents(_stale_query(cutoff))
+    batch_size = current_app.config["DIALOG_CLEANUP_BATCH_SIZE"]
+    deleted = 0
+    while True:
+        ids = find_stale_batch(cutoff, batch_size)
+        if not ids:
+            break
+        # Each batch's candidates leave the query after this delete (gone, consented or fresh),
+        # so the loop ends even when a concurrent run deleted them first.
+        deleted += delete_stale(ids, cutoff)
+    log.info("stale dialog cleanup: %d deleted (pending, last message before %s)", deleted, cutoff.isoformat())
+    return deleted
