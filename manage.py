@@ -94,6 +94,11 @@ def api():
     )
 
 
+def _exec_celery(*args: str) -> None:
+    """Replace this process with `celery -A workers.celery_app ARGS` (signals go straight to Celery)."""
+    os.execvp(sys.executable, [sys.executable, "-m", "celery", "-A", "workers.celery_app", *args])
+
+
 @cli.command()
 @click.option("--queues", "-Q", default="default,notifications,ingestion", show_default=True)
 @click.option("--concurrency", "-c", type=int, default=None, help="Default: WORKER_CONCURRENCY.")
@@ -101,24 +106,8 @@ def worker(queues, concurrency):
     """A Celery worker with task events on (deployment mode)."""
     settings = _settings()
     _refuse_embedded(settings, "worker")
-    os.execvp(
-        sys.executable,
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers.celery_app",
-            "worker",
-            "-E",
-            "-Q",
-            queues,
-            "--concurrency",
-            str(concurrency or settings.WORKER_CONCURRENCY),
-            "--loglevel",
-            settings.LOG_LEVEL,
-        ],
-    )
+    concurrency = str(concurrency or settings.WORKER_CONCURRENCY)
+    _exec_celery("worker", "-E", "-Q", queues, "--concurrency", concurrency, "--loglevel", settings.LOG_LEVEL)
 
 
 @cli.command()
@@ -126,21 +115,7 @@ def beat():
     """The one celery beat of a deployment (run exactly one)."""
     settings = _settings()
     _refuse_embedded(settings, "beat")
-    os.execvp(
-        sys.executable,
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers.celery_app",
-            "beat",
-            "-s",
-            settings.BEAT_SCHEDULE_FILE,
-            "--loglevel",
-            settings.LOG_LEVEL,
-        ],
-    )
+    _exec_celery("beat", "-s", settings.BEAT_SCHEDULE_FILE, "--loglevel", settings.LOG_LEVEL)
 
 
 @cli.command()
