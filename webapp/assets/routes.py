@@ -3,7 +3,6 @@
 
 from flask import Response, request
 from flask.views import MethodView
-from marshmallow import RAISE
 
 from webapp.assets import services
 from webapp.assets.schemas import AssetListSchema, AssetQuerySchema, IngestionRunPageSchema, IngestionRunSchema
@@ -16,7 +15,7 @@ blp = Blueprint("assets", __name__, url_prefix="/api/v1", description="Crypto as
 
 @blp.route("/assets")
 class Assets(MethodView):
-    @blp.arguments(AssetQuerySchema, location="query", as_kwargs=True, unknown=RAISE)
+    @blp.arguments(AssetQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, AssetListSchema, description="JSON, or text/csv with format=csv")
     @blp.alt_response(304, description="If-None-Match matched the ETag")
     @blp.alt_response(404, description="No snapshot published at or before `datetime`")

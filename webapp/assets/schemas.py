@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from flask import current_app
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from webapp.assets.models import RUN_STATUSES, TRIGGERS
 from webapp.pagination import page_schema
@@ -14,10 +14,7 @@ FORMATS = ("json", "csv")
 
 
 class AssetQuerySchema(Schema):
-    """`?limit=&datetime=&format=`; unknown parameters are refused (422)."""
-
-    class Meta:
-        unknown = RAISE
+    """`?limit=&datetime=&format=`; undocumented parameters are ignored (the API's convention)."""
 
     limit = fields.Integer(load_default=None, strict=False, metadata={"description": "1..ASSET_LIMIT, default 50"})
     at = fields.AwareDateTime(
