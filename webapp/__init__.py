@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 BLUEPRINTS = (
     "webapp.health",
     "webapp.apikeys.routes",
+    "webapp.users.routes",
+    "webapp.transactions.routes",
+    "webapp.notifications.routes",
 )
 
 
