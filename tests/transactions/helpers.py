@@ -20,7 +20,9 @@ def make_user(client, headers, **overrides) -> dict:
 
 
 def make_txn(client, headers, user_id: str, **overrides) -> dict:
-    response = client.post("/api/v1/transactions", json={**TXN_FIELDS, "user_id": user_id, **overrides}, headers=headers)
+    response = client.post(
+        "/api/v1/transactions", json={**TXN_FIELDS, "user_id": user_id, **overrides}, headers=headers
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 

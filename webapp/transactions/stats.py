@@ -79,7 +79,8 @@ def _inc(collection, key, event: str, delta: tuple, on_insert: dict | None = Non
         pass  # the document exists and already holds this event: applied before
 
 
-def _apply_event(pending: dict) -> None:
+def apply_event(pending: dict) -> None:
+    """Step 2: the event's deltas, one guarded atomic `$inc` per figure document."""
     user_id, event = pending["user_id"], pending["event"]
     totals, days = deltas(pending["old"], pending["new"])
     if any(totals):
@@ -89,6 +90,45 @@ def _apply_event(pending: dict) -> None:
         _inc(buckets, f"{user_id}:{day}", event, delta, {"user_id": user_id, "day": day})
 
 
+def claim_event(oid: ObjectId) -> tuple[str, dict | None]:
+    """Step 1: the pending event of transaction `oid` (claimed now, or left by an earlier run).
+    Returns (state, event): ("pending", event), ("current", None), ("gone", None), ("raced", None)."""
+    coll = Transaction._get_collection()
+    doc = coll.find_one({"_id": oid}, _PROJECTION)
+    if doc is None:
+        return "gone", None
+    if doc.get("stats_pending") is not None:
+        return "pending", doc["stats_pending"]
+    applied_version = doc.get("stats_version") or 0
+    if applied_version >= doc["version"]:
+        return "current", None
+    pending = {
+        "event": f"{oid}:{applied_version}>{doc['version']}",
+        "user_id": doc["user_id"],
+        "to": doc["version"],
+        "old": doc.get("stats_applied"),
+        "new": snapshot(doc),
+    }
+    claim = coll.update_one(
+        {"_id": oid, "stats_version": doc.get("stats_version"), "stats_pending": None},
+        {"$set": {"stats_pending": pending}},
+    )
+    if not claim.modified_count:
+        return "raced", None  # another run claimed this change; it (or its redelivery) applies it
+    return "pending", pending
+
+
+def finalize_event(oid: ObjectId, pending: dict) -> None:
+    """Step 3: record the event as counted (a counted deletion removes the document for good)."""
+    coll = Transaction._get_collection()
+    coll.update_one(
+        {"_id": oid, "stats_pending.event": pending["event"]},
+        {"$set": {"stats_version": pending["to"], "stats_applied": pending["new"], "stats_pending": None}},
+    )
+    if pending["new"] is None:
+        coll.delete_one({"_id": oid, "deleted": True, "version": pending["to"]})
+
+
 def apply_transaction(transaction_id: str) -> str:
     """Bring the figures up to date with transaction `transaction_id`. Idempotent; returns what it
     did: "applied", "current" (nothing to do), "gone" (no such transaction) or "raced"."""
@@ -96,35 +136,11 @@ def apply_transaction(transaction_id: str) -> str:
         oid = ObjectId(transaction_id)
     except Exception:
         return "gone"
-    coll = Transaction._get_collection()
-    doc = coll.find_one({"_id": oid}, _PROJECTION)
-    if doc is None:
-        return "gone"
-    pending = doc.get("stats_pending")
+    state, pending = claim_event(oid)
     if pending is None:
-        applied_version = doc.get("stats_version") or 0
-        if applied_version >= doc["version"]:
-            return "current"
-        pending = {
-            "event": f"{oid}:{applied_version}>{doc['version']}",
-            "user_id": doc["user_id"],
-            "to": doc["version"],
-            "old": doc.get("stats_applied"),
-            "new": snapshot(doc),
-        }
-        claim = coll.update_one(
-            {"_id": oid, "stats_version": doc.get("stats_version"), "stats_pending": None},
-            {"$set": {"stats_pending": pending}},
-        )
-        if not claim.modified_count:
-            return "raced"  # another run claimed this change; it (or a redelivery) applies it
-    _apply_event(pending)
-    coll.update_one(
-        {"_id": oid, "stats_pending.event": pending["event"]},
-        {"$set": {"stats_version": pending["to"], "stats_applied": pending["new"], "stats_pending": None}},
-    )
-    if pending["new"] is None:
-        coll.delete_one({"_id": oid, "deleted": True, "version": pending["to"]})
+        return state
+    apply_event(pending)
+    finalize_event(oid, pending)
     return "applied"
 
 
