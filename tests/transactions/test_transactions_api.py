@@ -129,7 +129,9 @@ def test_bad_create_input_is_422(client, write_headers, user, field, value):
 
 
 def test_nan_json_literal_is_rejected(client, write_headers, user):
-    raw = '{"user_id": "%s", "full_name": "A", "transaction_date": "2026-11-21T10:00:00", ' % user["id"]
+    raw = '{"user_id": "USER", "full_name": "A", "transaction_date": "2026-11-21T10:00:00", '.replace(
+        "USER", user["id"]
+    )
     raw += '"transaction_amount": NaN, "transaction_type": "credit"}'
     response = client.post("/api/v1/transactions", data=raw, content_type="application/json", headers=write_headers)
     assert response.status_code in (400, 422)

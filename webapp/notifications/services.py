@@ -35,7 +35,7 @@ from pymongo import ReturnDocument
 from twilio.base.exceptions import TwilioRestException
 
 from webapp.extensions import get_redis
-from webapp.notifications import twilio_client
+from webapp.notifications import outbox, twilio_client
 from webapp.notifications.models import Transaction
 from webapp.transactions import stats
 from webapp.transactions.money import grouped
@@ -50,13 +50,8 @@ def initial_state(now: datetime) -> dict:
 
 
 def enqueue_sms(transaction_id) -> bool:
-    """Publish `notifications.send_sms`; False (logged) when the broker is unreachable."""
-    try:
-        current_app.extensions["celery"].send_task("notifications.send_sms", args=[str(transaction_id)], retry=False)
-        return True
-    except Exception as exc:
-        log.warning("could not enqueue the SMS of %s (the sweeper will): %s", transaction_id, exc)
-        return False
+    """Publish `notifications.send_sms`; False when the broker is unreachable (see outbox)."""
+    return outbox.enqueue("notifications.send_sms", str(transaction_id))
 
 
 def compose(doc: dict, balance_cents: int) -> str:

@@ -18,6 +18,7 @@ from flask import current_app
 from pymongo import ReturnDocument
 
 from webapp.errors import Invalid, NotFound
+from webapp.notifications import outbox
 from webapp.notifications import services as notifications
 from webapp.transactions import analytics
 from webapp.transactions.models import Transaction
@@ -43,14 +44,7 @@ def _user_oid(user_id) -> ObjectId:
 
 
 def enqueue(task_name: str, transaction_id) -> bool:
-    """Publish `task_name(transaction_id)` once, without publisher retries; False when the broker is
-    unreachable (the outbox state in the document lets a sweeper catch up)."""
-    try:
-        current_app.extensions["celery"].send_task(task_name, args=[str(transaction_id)], retry=False)
-        return True
-    except Exception as exc:  # kombu raises OperationalError and friends when Redis is down
-        log.warning("could not enqueue %s for %s: %s", task_name, transaction_id, exc)
-        return False
+    return outbox.enqueue(task_name, str(transaction_id))
 
 
 def present(doc: dict) -> dict:
@@ -92,8 +86,9 @@ def create_transaction(data: dict) -> dict:
         "notification": notifications.initial_state(now),
     }
     Transaction._get_collection().insert_one(doc)
-    enqueue("transactions.apply_stats", doc["_id"])
-    notifications.enqueue_sms(doc["_id"])
+    # The SMS task also applies this transaction's statistics (its text shows the new balance).
+    if enqueue("transactions.apply_stats", doc["_id"]):
+        notifications.enqueue_sms(doc["_id"])
     return present(doc)
 
 
