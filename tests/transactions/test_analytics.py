@@ -60,6 +60,7 @@ def test_all_time_and_ranges(client, write_headers, worker, user):
     assert ranged["day_with_most_transactions"] == {"date": "2026-11-02", "count": 2}
     only_last = _get(client, write_headers, user["id"], "?from=2026-11-05")
     assert only_last["transaction_count"] == 1 and only_last["average_transaction_value"] == "0.99"
+    assert _get(client, write_headers, user["id"], "?from=0001-01-01&to=9999-12-31")["transaction_count"] == 5
     empty = _get(client, write_headers, user["id"], "?from=2027-01-01&to=2027-01-31")
     assert empty["transaction_count"] == 0 and empty["day_with_most_transactions"] is None
     assert empty["credit_score"] == body["credit_score"]  # the score is all-time

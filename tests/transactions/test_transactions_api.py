@@ -85,6 +85,7 @@ def test_list_of_unknown_user_is_404_and_bad_query_422(client, write_headers, us
     assert client.get(f"/api/v1/users/{'0' * 24}/transactions", headers=write_headers).status_code == 404
     assert client.get("/api/v1/users/bad/transactions", headers=write_headers).status_code == 404
     url = f"/api/v1/users/{user['id']}/transactions"
+    assert client.get(f"{url}?from=0001-01-01&to=9999-12-31", headers=write_headers).status_code == 200
     for query in ("from=2026-13-01", "to=yesterday", "type=refund", "from=2026-11-05&to=2026-11-01", "page=0"):
         assert client.get(f"{url}?{query}", headers=write_headers).status_code == 422, query
 
@@ -109,6 +110,8 @@ def test_list_of_unknown_user_is_404_and_bad_query_422(client, write_headers, us
         ("transaction_date", "2026-02-30T10:00:00"),
         ("transaction_date", "yesterday"),
         ("transaction_date", 1700000000),
+        ("transaction_date", "0001-01-01T00:00:00+01:00"),
+        ("transaction_date", "2026-11-21T25:00:00"),
         ("transaction_date", {"$gt": ""}),
         ("full_name", ""),
         ("full_name", "x" * 201),

@@ -10,7 +10,7 @@ statistics task turns into a hard delete once the removal is counted.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -141,7 +141,7 @@ def list_user_transactions(user_id, args: dict) -> dict:
     if args.get("from_day"):
         window["$gte"] = datetime.combine(args["from_day"], time.min, UTC)
     if args.get("to_day"):
-        window["$lt"] = datetime.combine(args["to_day"] + timedelta(days=1), time.min, UTC)
+        window["$lte"] = datetime.combine(args["to_day"], time.max, UTC)
     if window:
         query["transaction_date"] = window
     if args.get("type"):
