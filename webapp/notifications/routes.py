@@ -14,6 +14,7 @@ blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks", description
 class TwilioStatus(MethodView):
     @public
     @accepts_form
+    @blp.doc(security=[])
     @blp.response(204)
     def post(self):
         """Twilio delivery receipt (form-encoded, signed with X-Twilio-Signature; 403 if not valid)."""
