@@ -1,8 +1,10 @@
 """Notification tasks: send one transaction's SMS, and sweep the outbox."""
 
 from celery import shared_task
+from flask import current_app
 
 from webapp.notifications import services
+from webapp.transactions import stats
 
 
 @shared_task(name="notifications.send_sms", queue="notifications", bind=True, max_retries=None)
@@ -25,6 +27,9 @@ def send_sms(self, transaction_id: str) -> dict:
 
 @shared_task(name="notifications.sweep_pending", queue="default")
 def sweep_pending() -> dict:
-    """Beat job: re-enqueue SMS left pending (enqueue failed) or stuck sending. Idempotent: the
-    send task's claim makes extra enqueues harmless. Never retried; the next beat run follows."""
-    return services.sweep()
+    """Beat job, the outbox sweeper: re-enqueue SMS left pending (enqueue failed) or stuck sending,
+    and statistics tasks of writes whose enqueue failed. Idempotent: the send task's claim and the
+    statistics events make extra enqueues harmless. Never retried; the next beat run follows."""
+    outcome = services.sweep()
+    outcome["stats_enqueued"] = stats.sweep_dirty(current_app.config["NOTIFICATION_PENDING_GRACE_SECONDS"])
+    return outcome

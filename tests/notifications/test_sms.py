@@ -1,7 +1,6 @@
 """SMS through the real worker and the real twilio client against the local Twilio stand-in."""
 
 import threading
-from contextlib import contextmanager
 
 import pytest
 from bson import ObjectId
@@ -10,7 +9,7 @@ from tasks.notifications import send_sms, sweep_pending
 from tests.standins.server import Reply
 from tests.standins.twilio import FROM_NUMBER, error_reply
 from tests.support import wait_for
-from tests.transactions.helpers import make_txn, make_user, settled, stats_current
+from tests.transactions.helpers import broker_down, make_txn, make_user, settled, stats_current
 from webapp.notifications import services
 from webapp.transactions.models import Transaction
 
@@ -125,18 +124,6 @@ def test_without_credentials_the_sms_is_logged_and_skipped(client, write_headers
     done = settled(client, write_headers, txn["id"])
     assert done["notification"]["status"] == "skipped"
     wait_for(lambda: any("credited with GHS 120.50" in r.getMessage() for r in caplog.records))
-
-
-@contextmanager
-def broker_down(celery_app):
-    """Point the app's publisher at a closed port (the running worker keeps its own connection)."""
-    saved = (celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool)
-    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
-    celery_app._pool = celery_app.amqp._producer_pool = None
-    try:
-        yield
-    finally:
-        celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool = saved
 
 
 def test_redis_down_while_posting_then_the_sweeper_sends(

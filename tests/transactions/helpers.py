@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from tests.support import wait_for
 
 TXN_FIELDS = {
@@ -48,3 +50,15 @@ def stats_current(txn_id: str):
         return doc is None or (doc["stats_version"] == doc["version"] and doc.get("stats_pending") is None)
 
     wait_for(done, message="statistics applied")
+
+
+@contextmanager
+def broker_down(celery_app):
+    """Point the app's publisher at a closed port (the running worker keeps its own connection)."""
+    saved = (celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool)
+    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
+    celery_app._pool = celery_app.amqp._producer_pool = None
+    try:
+        yield
+    finally:
+        celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool = saved

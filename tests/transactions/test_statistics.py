@@ -4,9 +4,10 @@ import threading
 
 from bson import ObjectId
 
+from tasks.notifications import sweep_pending
 from tasks.transactions import apply_stats, reconcile_stats
 from tests.support import wait_for
-from tests.transactions.helpers import make_txn, make_user, stats_current
+from tests.transactions.helpers import broker_down, make_txn, make_user, stats_current
 from webapp.transactions import stats
 from webapp.transactions.models import DayBucket, Transaction, UserStats
 
@@ -114,3 +115,22 @@ def test_reconcile_all_users_and_unknown_user(client, write_headers, app):
     assert reconcile()["users_checked"] == 1
     assert reconcile("0" * 24) == {"users_checked": 0, "repairs": []}
     assert reconcile("bad") == {"users_checked": 0, "repairs": []}
+
+
+def test_change_made_while_redis_is_down_is_counted_after_the_sweep(
+    client, write_headers, worker, app, celery_app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "NOTIFICATION_PENDING_GRACE_SECONDS", 0)
+    user = make_user(client, write_headers)
+    txn = make_txn(client, write_headers, user["id"], transaction_amount="10.00")
+    stats_current(txn["id"])
+    with broker_down(celery_app):
+        response = client.patch(
+            f"/api/v1/transactions/{txn['id']}", json={"transaction_amount": "25.00"}, headers=write_headers
+        )
+    assert response.status_code == 200
+    assert _figures(user["id"]) == (1, 1000, 0)  # the change is stored, its task never left
+    sweep_pending.delay()
+    wait_for(lambda: stats.sweep_dirty(0) >= 0 and _figures(user["id"]) == (1, 2500, 0), message="swept")
+    doc = Transaction._get_collection().find_one({"_id": ObjectId(txn["id"])})
+    assert "stats_dirty_at" not in doc

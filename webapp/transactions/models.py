@@ -32,6 +32,7 @@ class Transaction(me.Document):
     stats_version = me.IntField(default=0)
     stats_applied = me.DictField(null=True)
     stats_pending = me.DictField(null=True)
+    stats_dirty_at = me.DateTimeField(null=True)  # set by writes, removed once counted (outbox)
     notification = me.DictField()
 
     meta = {
@@ -40,6 +41,7 @@ class Transaction(me.Document):
             {"fields": ["user_id", "-transaction_date"]},  # user's list (newest first), reconcile, delete
             {"fields": ["notification.status", "notification.updated_at"]},  # sweeper
             {"fields": ["notification.message_sid"], "sparse": True},  # delivery receipts
+            {"fields": ["stats_dirty_at"], "sparse": True},  # statistics outbox sweep
         ],
     }
 

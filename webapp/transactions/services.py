@@ -1,9 +1,9 @@
 """Transactions: create, read, change, delete, list; every write triggers the statistics task.
 
 A write stores its document first (with the SMS outbox state on create) and only then enqueues
-work; an enqueue failure (Redis down) is logged, never surfaced: the notification sweeper sends the
-SMS, and the SMS task and reconciliation bring the statistics up to date. Changes are single
-atomic updates that bump `version`; a delete is a soft delete (`deleted`, version bumped) that the
+work; an enqueue failure (Redis down) is logged, never surfaced: the outbox sweeper re-enqueues
+the SMS (`notification.status` pending) and the statistics task (`stats_dirty_at` still set).
+Changes are single atomic updates that bump `version`; a delete is a soft delete (`deleted`, version bumped) that the
 statistics task turns into a hard delete once the removal is counted.
 """
 
@@ -26,7 +26,7 @@ from webapp.transactions.money import format_cents, to_cents
 from webapp.users.models import User
 
 log = logging.getLogger(__name__)
-_HIDDEN = {"stats_applied": 0, "stats_pending": 0}
+_HIDDEN = {"stats_applied": 0, "stats_pending": 0, "stats_dirty_at": 0}
 
 
 def _oid(value) -> ObjectId | None:
@@ -83,6 +83,7 @@ def create_transaction(data: dict) -> dict:
         "stats_version": 0,
         "stats_applied": None,
         "stats_pending": None,
+        "stats_dirty_at": now,
         "notification": notifications.initial_state(now),
     }
     Transaction._get_collection().insert_one(doc)
@@ -105,7 +106,7 @@ def update_transaction(transaction_id, data: dict) -> dict:
     changes = {k: v for k, v in data.items() if k in {"full_name", "transaction_date", "transaction_type"}}
     if "transaction_amount" in data:
         changes["amount_cents"] = to_cents(data["transaction_amount"])
-    changes["updated_at"] = datetime.now(UTC)
+    changes["updated_at"] = changes["stats_dirty_at"] = datetime.now(UTC)
     doc = None
     if oid is not None:
         doc = Transaction._get_collection().find_one_and_update(
@@ -122,11 +123,12 @@ def update_transaction(transaction_id, data: dict) -> dict:
 
 def delete_transaction(transaction_id) -> None:
     oid = _oid(transaction_id)
+    now = datetime.now(UTC)
     result = None
     if oid is not None:
         result = Transaction._get_collection().update_one(
             {"_id": oid, "deleted": False},
-            {"$set": {"deleted": True, "updated_at": datetime.now(UTC)}, "$inc": {"version": 1}},
+            {"$set": {"deleted": True, "updated_at": now, "stats_dirty_at": now}, "$inc": {"version": 1}},
         )
     if result is None or not result.modified_count:
         raise NotFound("Transaction not found.")

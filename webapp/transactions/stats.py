@@ -10,20 +10,22 @@ current one, as an *event* `"<txn>:<from>><to>"`:
 2. apply the event's deltas with one atomic `$inc` per figure document (totals, and each touched
    day), each guarded by `events != <event>` and pushing the event id (the last `KEEP_EVENTS`), so a
    redelivered or resumed event changes every figure once;
-3. finalize: `stats_version`, `stats_applied` := the event's target, `stats_pending` := null (and a
-   soft-deleted transaction is removed for good).
+3. finalize: `stats_version`, `stats_applied` := the event's target, `stats_pending` := null,
+   `stats_dirty_at` (set by every write) removed unless a newer write came in; a soft-deleted
+   transaction is removed for good.
 
 A crash anywhere leaves either nothing claimed or a pending event that the next run (redelivery,
 another write's task, or reconciliation) resumes at step 2. The work per event is a fixed handful
-of single-document operations, independent of the user's history. Reconciliation recomputes from
-the transactions, repairs drift and logs it.
+of single-document operations, independent of the user's history. Writes whose task could not be
+enqueued keep `stats_dirty_at`; the outbox sweeper re-enqueues them (`sweep_dirty`).
+Reconciliation recomputes from the transactions, repairs drift and logs it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
@@ -121,10 +123,14 @@ def claim_event(oid: ObjectId) -> tuple[str, dict | None]:
 def finalize_event(oid: ObjectId, pending: dict) -> None:
     """Step 3: record the event as counted (a counted deletion removes the document for good)."""
     coll = Transaction._get_collection()
-    coll.update_one(
-        {"_id": oid, "stats_pending.event": pending["event"]},
-        {"$set": {"stats_version": pending["to"], "stats_applied": pending["new"], "stats_pending": None}},
+    done = {"$set": {"stats_version": pending["to"], "stats_applied": pending["new"], "stats_pending": None}}
+    # Clear the outbox marker only when no newer write came in meanwhile (one operation normally).
+    cleared = coll.update_one(
+        {"_id": oid, "stats_pending.event": pending["event"], "version": pending["to"]},
+        {**done, "$unset": {"stats_dirty_at": ""}},
     )
+    if not cleared.matched_count:
+        coll.update_one({"_id": oid, "stats_pending.event": pending["event"]}, done)
     if pending["new"] is None:
         coll.delete_one({"_id": oid, "deleted": True, "version": pending["to"]})
 
@@ -142,6 +148,16 @@ def apply_transaction(transaction_id: str) -> str:
     apply_event(pending)
     finalize_event(oid, pending)
     return "applied"
+
+
+def sweep_dirty(grace_seconds: int, limit: int = 500) -> int:
+    """Re-enqueue the statistics task of transactions written more than `grace_seconds` ago whose
+    change is still not counted (its enqueue failed, e.g. Redis down). Returns how many."""
+    from webapp.notifications import outbox
+
+    before = datetime.now(UTC) - timedelta(seconds=grace_seconds)
+    rows = Transaction._get_collection().find({"stats_dirty_at": {"$lte": before}}, {"_id": 1}).limit(limit)
+    return sum(outbox.enqueue("transactions.apply_stats", str(row["_id"])) for row in rows)
 
 
 def balances(user_ids: list) -> dict:
