@@ -38,7 +38,8 @@ class Transaction(me.Document):
     meta = {
         "collection": "transactions",
         "indexes": [
-            {"fields": ["user_id", "-transaction_date"]},  # user's list (newest first), reconcile, delete
+            # A user's list, newest first (the _id suffix serves the tie-break sort), reconcile, delete.
+            {"fields": ["user_id", "-transaction_date", "-id"]},
             {"fields": ["notification.status", "notification.updated_at"]},  # sweeper
             {"fields": ["notification.message_sid"], "sparse": True},  # delivery receipts
             {"fields": ["stats_dirty_at"], "sparse": True},  # statistics outbox sweep
