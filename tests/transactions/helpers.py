@@ -36,7 +36,11 @@ def settled(client, headers, txn_id: str, statuses=("sent", "failed", "skipped")
         body = client.get(f"/api/v1/transactions/{txn_id}", headers=headers).get_json()
         return body if body["notification"]["status"] in statuses else None
 
-    return wait_for(done, message=f"notification in {statuses}")
+    try:
+        return wait_for(done, message=f"notification in {statuses}")
+    except AssertionError as exc:
+        last = client.get(f"/api/v1/transactions/{txn_id}", headers=headers).get_json()["notification"]
+        raise AssertionError(f"{exc}; last notification state: {last}") from None
 
 
 def stats_current(txn_id: str):

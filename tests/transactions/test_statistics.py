@@ -7,7 +7,7 @@ from bson import ObjectId
 from tasks.notifications import sweep_pending
 from tasks.transactions import apply_stats, reconcile_stats
 from tests.support import wait_for
-from tests.transactions.helpers import broker_down, make_txn, make_user, stats_current
+from tests.transactions.helpers import broker_down, make_txn, make_user, settled, stats_current
 from webapp.transactions import stats
 from webapp.transactions.models import DayBucket, Transaction, UserStats
 
@@ -123,6 +123,7 @@ def test_change_made_while_redis_is_down_is_counted_after_the_sweep(
     monkeypatch.setitem(app.config, "NOTIFICATION_PENDING_GRACE_SECONDS", 0)
     user = make_user(client, write_headers)
     txn = make_txn(client, write_headers, user["id"], transaction_amount="10.00")
+    settled(client, write_headers, txn["id"])  # its SMS task (which also applies statistics) is done
     stats_current(txn["id"])
     with broker_down(celery_app):
         response = client.patch(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.transactions.helpers import make_txn, make_user, stats_current
+from tests.transactions.helpers import make_txn, make_user, settled, stats_current
 from webapp.users.models import User
 
 
@@ -43,6 +43,7 @@ def test_delete_removes_transactions_and_statistics(client, write_headers, worke
 
     user = make_user(client, write_headers)
     txn = make_txn(client, write_headers, user["id"])
+    settled(client, write_headers, txn["id"])
     stats_current(txn["id"])
     assert client.get(f"/api/v1/users/{user['id']}", headers=write_headers).get_json()["balance"] == "120.50"
     assert client.delete(f"/api/v1/users/{user['id']}", headers=write_headers).status_code == 204

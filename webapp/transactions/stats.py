@@ -68,17 +68,30 @@ def deltas(old: dict | None, new: dict | None) -> tuple[tuple, dict]:
     return totals, {day: tuple(d) for day, d in days.items() if any(d)}
 
 
-def _inc(collection, key, event: str, delta: tuple, on_insert: dict | None = None) -> None:
-    update = {
+def _update(event: str, delta: tuple) -> dict:
+    return {
         "$inc": {"count": delta[0], "credit_cents": delta[1], "debit_cents": delta[2]},
         "$push": {"events": {"$each": [event], "$slice": -KEEP_EVENTS}},
     }
-    if on_insert:
-        update["$setOnInsert"] = on_insert
+
+
+def _inc(collection, key, event: str, delta: tuple, on_insert: dict) -> None:
     try:
-        collection.update_one({"_id": key, "events": {"$ne": event}}, update, upsert=True)
+        collection.update_one(
+            {"_id": key, "events": {"$ne": event}}, {**_update(event, delta), "$setOnInsert": on_insert}, upsert=True
+        )
     except DuplicateKeyError:
         pass  # the document exists and already holds this event: applied before
+
+
+def init_user(user_id: ObjectId) -> None:
+    """Create a new user's (zero) totals. Events never create totals, so a statistics task still
+    running when its user is deleted cannot bring the deleted figures back."""
+    UserStats._get_collection().update_one(
+        {"_id": user_id},
+        {"$setOnInsert": {"count": 0, "credit_cents": 0, "debit_cents": 0, "events": []}},
+        upsert=True,
+    )
 
 
 def apply_event(pending: dict) -> None:
@@ -86,7 +99,10 @@ def apply_event(pending: dict) -> None:
     user_id, event = pending["user_id"], pending["event"]
     totals, days = deltas(pending["old"], pending["new"])
     if any(totals):
-        _inc(UserStats._get_collection(), user_id, event, totals)
+        coll = UserStats._get_collection()
+        done = coll.update_one({"_id": user_id, "events": {"$ne": event}}, _update(event, totals))
+        if not done.matched_count and coll.count_documents({"_id": user_id}, limit=1) == 0:
+            return  # the user was deleted meanwhile (rare path: one extra read)
     buckets = DayBucket._get_collection()
     for day, delta in sorted(days.items()):
         _inc(buckets, f"{user_id}:{day}", event, delta, {"user_id": user_id, "day": day})

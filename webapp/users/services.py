@@ -65,6 +65,7 @@ def create_user(data: dict) -> dict:
         raise Conflict(
             "A user with this email already exists.", errors={"json": {"email": ["Already used."]}}
         ) from None
+    stats.init_user(user.id)
     return present(user, {})
 
 
