@@ -289,5 +289,20 @@ def cleanup_dialogs(dry_run, older_than):
         click.echo(f"deleted {result['deleted']} stale dialog(s)")
 
 
+# ---- users ----
+# Statistics reconciliation runs in the service's worker (it holds the data in embedded mode).
+
+
+@cli.command("reconcile-stats")
+@click.option("--user", "user_id", default=None, help="Only this user id (default: every user).")
+def reconcile_stats(user_id):
+    """Recompute statistics from the transactions, repair drift, print what was repaired."""
+    result = run_task("transactions.reconcile_stats", {"user_id": user_id}, timeout=600)
+    repairs = result["repairs"]
+    click.echo(f"checked {result['users_checked']} user(s); {len(repairs)} figure(s) repaired")
+    for repair in repairs:
+        click.echo(f"  user {repair['user_id']} {repair['figure']}: {repair['was']} -> {repair['now']}")
+
+
 if __name__ == "__main__":
     cli()

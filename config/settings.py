@@ -100,6 +100,10 @@ class BaseConfig:
         self.NOTIFICATION_SWEEP_INTERVAL_SECONDS = env_int("NOTIFICATION_SWEEP_INTERVAL_SECONDS", 60)
         self.NOTIFICATION_STUCK_SECONDS = env_int("NOTIFICATION_STUCK_SECONDS", 300)
         self.STATS_RECONCILE_INTERVAL_SECONDS = env_int("STATS_RECONCILE_INTERVAL_SECONDS", 3600)
+        # A pending SMS younger than this is left to its own queued task by the sweeper.
+        self.NOTIFICATION_PENDING_GRACE_SECONDS = env_int("NOTIFICATION_PENDING_GRACE_SECONDS", 30)
+        # First retry delay of a transient SMS failure; doubles per attempt (capped), full jitter.
+        self.SMS_RETRY_BACKOFF_SECONDS = float(e("SMS_RETRY_BACKOFF_SECONDS", "2"))
 
         # Chatbot dialogs and consent.
         self.DIALOG_CLEANUP_INTERVAL_SECONDS = env_int("DIALOG_CLEANUP_INTERVAL_SECONDS", 3600)

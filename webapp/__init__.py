@@ -21,6 +21,9 @@ BLUEPRINTS = (
     "webapp.orders.routes",
     "webapp.assets.routes",
     "webapp.dialogs.routes",
+    "webapp.users.routes",
+    "webapp.transactions.routes",
+    "webapp.notifications.routes",
 )
 
 

@@ -1,0 +1,101 @@
+"""Users over HTTP: create, list, read, change, delete; validation; passwords never leave."""
+
+import pytest
+
+from tests.transactions.helpers import make_txn, make_user, settled, stats_current
+from webapp.users.models import User
+
+
+def test_create_returns_user_with_zero_balance_and_hashes_password(client, write_headers):
+    body = make_user(client, write_headers, password="correct horse battery")
+    assert body["balance"] == "0.00"
+    assert body["email"] == "ama@example.com" and body["phone_number"] == "+233241234567"
+    assert "password" not in body and "password_hash" not in body
+    stored = User.objects.get(id=body["id"])
+    assert stored.password_hash.startswith("scrypt:") and "correct horse" not in stored.password_hash
+
+
+def test_duplicate_email_is_409_case_insensitively(client, write_headers):
+    make_user(client, write_headers, email="Ama@Example.com")
+    response = client.post(
+        "/api/v1/users",
+        json={"name": "Other", "email": "ama@EXAMPLE.com", "phone_number": "+233241234568"},
+        headers=write_headers,
+    )
+    assert response.status_code == 409
+    assert response.get_json()["code"] == 409
+
+
+def test_list_get_patch(client, write_headers):
+    first = make_user(client, write_headers)
+    make_user(client, write_headers, email="kofi@example.com", name="Kofi")
+    page = client.get("/api/v1/users?page_size=1", headers=write_headers).get_json()
+    assert page["total"] == 2 and len(page["items"]) == 1 and page["items"][0]["name"] == "Kofi"
+    assert client.get(f"/api/v1/users/{first['id']}", headers=write_headers).get_json()["name"] == "Ama Mensah"
+    patched = client.patch(f"/api/v1/users/{first['id']}", json={"name": "Ama K. Mensah"}, headers=write_headers)
+    assert patched.status_code == 200 and patched.get_json()["name"] == "Ama K. Mensah"
+    taken = client.patch(f"/api/v1/users/{first['id']}", json={"email": "KOFI@example.com"}, headers=write_headers)
+    assert taken.status_code == 409
+
+
+def test_delete_removes_transactions_and_statistics(client, write_headers, worker):
+    from webapp.transactions.models import DayBucket, Transaction, UserStats
+
+    user = make_user(client, write_headers)
+    txn = make_txn(client, write_headers, user["id"])
+    settled(client, write_headers, txn["id"])
+    stats_current(txn["id"])
+    assert client.get(f"/api/v1/users/{user['id']}", headers=write_headers).get_json()["balance"] == "120.50"
+    assert client.delete(f"/api/v1/users/{user['id']}", headers=write_headers).status_code == 204
+    assert client.get(f"/api/v1/users/{user['id']}", headers=write_headers).status_code == 404
+    assert client.get(f"/api/v1/transactions/{txn['id']}", headers=write_headers).status_code == 404
+    assert Transaction.objects.count() == 0 and UserStats.objects.count() == 0 and DayBucket.objects.count() == 0
+
+
+@pytest.mark.parametrize("user_id", ["nope", "0" * 24, "123", "6" * 25])
+@pytest.mark.parametrize("method", ["get", "patch", "delete"])
+def test_unknown_or_malformed_id_is_404(client, write_headers, user_id, method):
+    kwargs = {"json": {"name": "x"}} if method == "patch" else {}
+    assert getattr(client, method)(f"/api/v1/users/{user_id}", headers=write_headers, **kwargs).status_code == 404
+
+
+GOOD = {"name": "Ama", "email": "ama@example.com", "phone_number": "+233241234567"}
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("name", ""),
+        ("name", "x" * 201),
+        ("name", {"$gt": ""}),
+        ("name", ["Ama"]),
+        ("name", 12),
+        ("email", "not-an-email"),
+        ("email", {"$gt": ""}),
+        ("email", ["a@b.co"]),
+        ("phone_number", "0241234567"),
+        ("phone_number", "+0241234567"),
+        ("phone_number", "+23324123456789012"),
+        ("phone_number", {"$gt": ""}),
+        ("phone_number", 233241234567),
+        ("password", "short"),
+        ("password", {"$gt": ""}),
+        ("unknown", "x"),
+    ],
+)
+def test_bad_create_input_is_422(client, write_headers, field, value):
+    response = client.post("/api/v1/users", json={**GOOD, field: value}, headers=write_headers)
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["errors"]["json"]
+
+
+@pytest.mark.parametrize("body", [{"name": ""}, {"email": {"$ne": None}}, {"role": "admin"}, {"phone_number": [1]}])
+def test_bad_patch_input_is_422(client, write_headers, body):
+    user = make_user(client, write_headers)
+    assert client.patch(f"/api/v1/users/{user['id']}", json=body, headers=write_headers).status_code == 422
+
+
+def test_missing_fields_and_non_object_body_are_422(client, write_headers):
+    assert client.post("/api/v1/users", json={}, headers=write_headers).status_code == 422
+    assert client.post("/api/v1/users", json=["x"], headers=write_headers).status_code == 422
+    assert client.post("/api/v1/users", json=GOOD).status_code == 401

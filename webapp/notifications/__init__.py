@@ -1,0 +1,1 @@
+"""SMS notifications of transactions through Twilio: outbox state, sending, sweeping, receipts."""

@@ -1,0 +1,68 @@
+"""Delivery receipts: Twilio's signed status callbacks update the notification.
+
+The signature (`X-Twilio-Signature`) is checked first with the auth token over the URL Twilio
+called: PUBLIC_BASE_URL + path + query when configured (behind a proxy the request URL differs),
+else the request URL. Statuses only move forward (a late "sent" never overwrites "delivered").
+The callback URL carries our transaction id (`?tx=`), so a message whose creation answer was lost
+(ambiguous timeout) is still matched and gets its SID.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from flask import current_app
+from marshmallow import ValidationError
+from twilio.request_validator import RequestValidator
+
+from webapp.errors import DomainError, Invalid
+from webapp.notifications.models import CALLBACK_STATUS, Transaction
+from webapp.notifications.schemas import StatusCallbackSchema
+
+# The statuses each new status may replace.
+_MAY_REPLACE = {
+    "sent": ["sending", "sent"],
+    "delivered": ["sending", "sent"],
+    "undelivered": ["sending", "sent"],
+    "failed": ["sending", "sent"],
+}
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+def callback_url(request_url: str, path_and_query: str) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    return base.rstrip("/") + path_and_query if base else request_url
+
+
+def handle_status_callback(url: str, params: dict, signature: str, tx_hint: str | None) -> str:
+    """Validate and apply one receipt; returns the resulting status, or "ignored"."""
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    if not token or not signature or not RequestValidator(token).validate(url, params, signature):
+        raise Forbidden("Invalid or missing X-Twilio-Signature.")
+    try:
+        data = StatusCallbackSchema().load(params)
+    except ValidationError as exc:
+        raise Invalid(errors={"form": exc.messages}) from None
+    status = CALLBACK_STATUS[data["MessageStatus"]]
+    match: dict = {"notification.message_sid": data["MessageSid"]}
+    try:
+        if tx_hint:
+            match = {"$or": [match, {"_id": ObjectId(tx_hint), "notification.message_sid": None}]}
+    except (InvalidId, TypeError):
+        pass
+    update = {
+        "notification.status": status,
+        "notification.message_sid": data["MessageSid"],
+        "notification.updated_at": datetime.now(UTC),
+    }
+    if data["ErrorCode"]:
+        update["notification.error_code"] = data["ErrorCode"]
+    result = Transaction._get_collection().update_one(
+        {**match, "notification.status": {"$in": _MAY_REPLACE[status]}}, {"$set": update}
+    )
+    return status if result.modified_count else "ignored"

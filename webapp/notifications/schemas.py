@@ -1,0 +1,14 @@
+"""Twilio's status callback form (only the fields we use; Twilio sends many more)."""
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from webapp.notifications.models import CALLBACK_STATUS
+
+
+class StatusCallbackSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # AccountSid, From, To, SmsSid, ApiVersion, ...
+
+    MessageSid = fields.String(required=True, validate=validate.Regexp(r"^(SM|MM)[0-9a-fA-F]{32}$"))
+    MessageStatus = fields.String(required=True, validate=validate.OneOf(sorted(CALLBACK_STATUS)))
+    ErrorCode = fields.String(load_default=None, validate=validate.Length(max=10))

@@ -1,0 +1,1 @@
+"""Transactions, their per-user statistics (totals and day buckets), credit score and analytics."""

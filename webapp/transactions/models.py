@@ -1,0 +1,79 @@
+"""Transaction, per-user statistics totals and per-day buckets.
+
+Amounts are integer minor units (cents, `*_cents`), exact. A transaction carries:
+- `version`: bumped by every write (create = 1); `deleted` marks a soft delete that the statistics
+  task turns into a hard delete once the removal is counted.
+- `stats_version` / `stats_applied` / `stats_pending`: which version the statistics count, the
+  snapshot they count, and the event being applied (see `webapp.transactions.stats`).
+- `notification`: the SMS outbox state (see `webapp.notifications.services`).
+Services update these documents with atomic single-document operations on the raw collections;
+the classes declare the shape and every index the queries use.
+"""
+
+from __future__ import annotations
+
+import mongoengine as me
+
+TYPES = ("credit", "debit")
+NOTIFICATION_STATUSES = ("pending", "sending", "sent", "delivered", "undelivered", "failed", "skipped")
+
+
+class Transaction(me.Document):
+    user_id = me.ObjectIdField(required=True)
+    full_name = me.StringField(required=True, max_length=200)
+    transaction_date = me.DateTimeField(required=True)
+    amount_cents = me.LongField(required=True, min_value=1)
+    transaction_type = me.StringField(required=True, choices=TYPES)
+    currency = me.StringField(required=True)
+    created_at = me.DateTimeField(required=True)
+    updated_at = me.DateTimeField(required=True)
+    version = me.IntField(required=True, default=1)
+    deleted = me.BooleanField(default=False)
+    stats_version = me.IntField(default=0)
+    stats_applied = me.DictField(null=True)
+    stats_pending = me.DictField(null=True)
+    stats_dirty_at = me.DateTimeField(null=True)  # set by writes, removed once counted (outbox)
+    notification = me.DictField()
+
+    meta = {
+        "collection": "transactions",
+        "indexes": [
+            # A user's list, newest first (the _id suffix serves the tie-break sort), reconcile, delete.
+            {"fields": ["user_id", "-transaction_date", "-id"]},
+            {"fields": ["notification.status", "notification.updated_at"]},  # sweeper
+            {"fields": ["notification.message_sid"], "sparse": True},  # delivery receipts
+            {"fields": ["stats_dirty_at"], "sparse": True},  # statistics outbox sweep
+        ],
+    }
+
+
+class UserStats(me.Document):
+    """All-time totals of one user; `events` holds the last applied event ids (idempotency)."""
+
+    user_id = me.ObjectIdField(primary_key=True)
+    count = me.LongField(default=0)
+    credit_cents = me.LongField(default=0)
+    debit_cents = me.LongField(default=0)
+    events = me.ListField(me.StringField())
+
+    meta = {"collection": "user_stats"}
+
+
+class DayBucket(me.Document):
+    """One user's figures for one UTC day; `_id` is "<user_id>:<YYYY-MM-DD>"."""
+
+    id = me.StringField(primary_key=True)
+    user_id = me.ObjectIdField(required=True)
+    day = me.StringField(required=True)  # YYYY-MM-DD, sorts as a date
+    count = me.LongField(default=0)
+    credit_cents = me.LongField(default=0)
+    debit_cents = me.LongField(default=0)
+    events = me.ListField(me.StringField())
+
+    meta = {
+        "collection": "user_day_stats",
+        "indexes": [
+            {"fields": ["user_id", "day"]},  # range reads
+            {"fields": ["user_id", "-count", "day"]},  # busiest day of all time
+        ],
+    }

@@ -1,0 +1,117 @@
+"""Request and response schemas of transactions and analytics."""
+
+from datetime import UTC
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from webapp.fields import Amount
+from webapp.pagination import PageArgsSchema, page_schema
+from webapp.transactions.models import NOTIFICATION_STATUSES, TYPES
+
+MAX_AMOUNT = 10**12
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 date-time; no offset means UTC; stored and returned in UTC."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00
+            raise ValidationError("Date-time out of range.") from None
+
+
+class TransactionCreateSchema(Schema):
+    user_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    transaction_date = UtcDateTime(required=True)
+    transaction_amount = Amount(places=2, maximum=MAX_AMOUNT, required=True)
+    transaction_type = fields.String(required=True, validate=validate.OneOf(TYPES))
+    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$", error="Must be an ISO 4217 code like GHS."))
+
+
+class TransactionUpdateSchema(Schema):
+    full_name = fields.String(validate=validate.Length(min=1, max=200))
+    transaction_date = UtcDateTime()
+    transaction_amount = Amount(places=2, maximum=MAX_AMOUNT)
+    transaction_type = fields.String(validate=validate.OneOf(TYPES))
+
+    @validates_schema
+    def _not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give at least one field to change.", field_name="_schema")
+
+
+class NotificationSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(NOTIFICATION_STATUSES))
+    message_sid = fields.String(allow_none=True)
+    error_code = fields.String(allow_none=True)
+    attempts = fields.Integer(required=True)
+    updated_at = fields.DateTime(allow_none=True)
+
+
+class TransactionSchema(Schema):
+    id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    full_name = fields.String(required=True)
+    transaction_date = fields.DateTime(required=True)
+    transaction_amount = fields.String(required=True, metadata={"description": 'Decimal string, e.g. "120.50".'})
+    transaction_type = fields.String(required=True)
+    currency = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    notification = fields.Nested(NotificationSchema, required=True)
+
+
+TransactionPageSchema = page_schema(TransactionSchema, "TransactionPage")
+
+
+class DayRangeSchema(Schema):
+    """Inclusive UTC day range `from`..`to` (YYYY-MM-DD)."""
+
+    from_day = fields.Date(data_key="from", load_default=None)
+    to_day = fields.Date(data_key="to", load_default=None)
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data.get("from_day") and data.get("to_day") and data["from_day"] > data["to_day"]:
+            raise ValidationError("'from' must not be after 'to'.", field_name="from")
+
+
+class TransactionListArgsSchema(PageArgsSchema, DayRangeSchema):
+    type = fields.String(load_default=None, validate=validate.OneOf(TYPES))
+
+
+class BusiestDaySchema(Schema):
+    date = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+class FactorSchema(Schema):
+    name = fields.String(required=True)
+    impact = fields.String(required=True, metadata={"description": "positive, neutral or negative"})
+    points = fields.Integer(required=True, metadata={"description": "Points this factor adds above 300."})
+    detail = fields.String(required=True)
+
+
+class CreditScoreSchema(Schema):
+    score = fields.Integer(required=True)
+    band = fields.String(required=True)
+    factors = fields.List(fields.Nested(FactorSchema), required=True)
+
+
+class AnalyticsSchema(Schema):
+    user_id = fields.String(required=True)
+    from_day = fields.Date(data_key="from", allow_none=True)
+    to_day = fields.Date(data_key="to", allow_none=True)
+    transaction_count = fields.Integer(required=True)
+    total_credit = fields.String(required=True)
+    total_debit = fields.String(required=True)
+    balance = fields.String(required=True)
+    average_transaction_value = fields.String(required=True)
+    day_with_most_transactions = fields.Nested(BusiestDaySchema, allow_none=True)
+    credit_score = fields.Nested(CreditScoreSchema, required=True)
+    as_of = fields.DateTime(required=True)

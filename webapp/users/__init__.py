@@ -1,0 +1,1 @@
+"""Users: people who hold transactions; their balance comes from the transaction statistics."""
