@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import mongoengine
 import redis
@@ -37,3 +41,19 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02, message: 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {message}")
         time.sleep(interval)
+
+
+def run_manage(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`python manage.py ARGS` as an operator runs it: a separate process that reaches the running
+    system (this test process's worker thread) only through the test broker and result backend.
+    The subprocess's own embedded database stays empty; what it prints comes back in task results."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env["APP_ENV"] = "development"  # as an operator's shell; the broker is still the test one
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -6,26 +6,16 @@ everything it prints comes back through task results.)"""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.standins.server import Reply
+from tests.support import run_manage
 from webapp.assets.models import IngestionRun
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def manage(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=dict(os.environ),  # the test broker and result backend (set by tests/conftest.py)
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+manage = run_manage
 
 
 def test_ingest_wait_shows_progress_and_succeeds(sources, worker):

@@ -6,11 +6,9 @@ import contextlib
 import threading
 from datetime import timedelta
 
-from click.testing import CliRunner
-
-import manage
 from tasks.dialogs import cleanup_stale
 from tests.dialogs.conftest import T0
+from tests.support import run_manage
 from webapp.dialogs import services
 from webapp.dialogs.models import Dialog
 from webapp.errors import NotFound
@@ -130,21 +128,20 @@ def test_two_threads_at_once_delete_each_dialog_once(app, monkeypatch):
     assert Dialog.objects.count() == 0
 
 
-def test_cli_runs_the_task_on_the_running_system(app, worker, monkeypatch):
-    monkeypatch.setattr(manage, "_app", lambda: app)  # the running system is this test's app
+def test_cli_runs_the_task_on_the_running_system(app, worker):
     _pending(4, T0)  # stale on the real clock too (T0 is long past)
-    runner = CliRunner()
-    dry = runner.invoke(manage.cli, ["cleanup-dialogs", "--dry-run"])
-    assert dry.exit_code == 0, dry.output
-    assert dry.output.strip() == "would delete 4 stale dialog(s)"
-    kept = runner.invoke(manage.cli, ["cleanup-dialogs", "--older-than", "999999999"])
-    assert kept.output.strip() == "deleted 0 stale dialog(s)"
-    done = runner.invoke(manage.cli, ["cleanup-dialogs", "--older-than", "60"])
-    assert done.exit_code == 0, done.output
-    assert done.output.strip() == "deleted 4 stale dialog(s)"
+    dry = run_manage("cleanup-dialogs", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.strip() == "would delete 4 stale dialog(s)"
+    assert Dialog.objects.count() == 4
+    kept = run_manage("cleanup-dialogs", "--older-than", "999999999")
+    assert kept.stdout.strip() == "deleted 0 stale dialog(s)"
+    done = run_manage("cleanup-dialogs", "--older-than", "60")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "deleted 4 stale dialog(s)"
     assert Dialog.objects.count() == 0
-    bad = runner.invoke(manage.cli, ["cleanup-dialogs", "--older-than", "-5"])
-    assert bad.exit_code == 2
+    bad = run_manage("cleanup-dialogs", "--older-than", "-5")
+    assert bad.returncode == 2
 
 
 def test_beat_schedule_declares_the_job(app):

@@ -3,11 +3,11 @@ so they act on the database the service holds."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.support import run_manage
 from webapp.apikeys.models import ApiKey
 from webapp.apikeys.services import authenticate
 
@@ -15,11 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def manage(app, *args) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.update({"APP_ENV": "development", "REDIS_URL": app.config["REDIS_URL"], "LOG_LEVEL": "WARNING"})
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+    return run_manage(*args)
 
 
 def test_help_lists_every_command():

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import redis
-from click.testing import CliRunner
 
+from tests.support import run_manage
 from webapp.prices import services
 
 RATES = {"EUR": Decimal("61234.12"), "GBP": Decimal("52100.50"), "USD": Decimal("67012.34")}
@@ -46,31 +46,20 @@ def test_redis_down_falls_back_to_the_newest_history(client, read_headers, app, 
     assert body["source"] == "coingecko" and body["rates"]["EUR"] == "1.5"
 
 
-def test_refresh_price_command_prints_quote_and_errors(app, celery_app, worker, providers, monkeypatch):
-    import manage
-
-    coingecko, _ = providers
+def test_refresh_price_command_prints_quote_and_errors(app, worker, providers):
+    coingecko, coinbase = providers
     coingecko.script(coingecko.failure("500"))
-    # run_task builds its own app to reach the running system; here the running system is the test
-    # worker, so the command's task goes through the test broker instead.
-    monkeypatch.setattr(
-        manage,
-        "run_task",
-        lambda name, kwargs=None, timeout=120.0, on_wait=None: celery_app.send_task(name, kwargs=kwargs or {}).get(
-            timeout=15
-        ),
-    )
-    result = CliRunner().invoke(manage.cli, ["refresh-price"])
-    assert result.exit_code == 0, result.output
-    assert "coingecko: HTTPError" in result.output or "coingecko: ProviderError: HTTP 500" in result.output
-    assert "source: coinbase" in result.output and "EUR 61240.00" in result.output
+    result = run_manage("refresh-price")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "coingecko: HTTPError" in output or "coingecko: ProviderError: HTTP 500" in output
+    assert "source: coinbase" in output and "EUR 61240.00" in output
 
     coingecko.script(coingecko.failure("500"))
-    _, coinbase = providers
     coinbase.script(coinbase.failure("429"))
-    result = CliRunner().invoke(manage.cli, ["refresh-price"])
-    assert result.exit_code == 1
-    assert "coinbase: ProviderError: HTTP 429" in result.output
+    result = run_manage("refresh-price")
+    assert result.returncode == 1
+    assert "coinbase: ProviderError: HTTP 429" in result.stdout + result.stderr
 
 
 def test_an_older_quote_never_replaces_a_newer_one(client, read_headers):

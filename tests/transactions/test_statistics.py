@@ -6,7 +6,7 @@ from bson import ObjectId
 
 from tasks.notifications import sweep_pending
 from tasks.transactions import apply_stats, reconcile_stats
-from tests.support import wait_for
+from tests.support import run_manage, wait_for
 from tests.transactions.helpers import broker_down, make_txn, make_user, settled, stats_current
 from webapp.transactions import stats
 from webapp.transactions.models import DayBucket, Transaction, UserStats
@@ -93,6 +93,20 @@ def test_reconciliation_repairs_planted_drift(client, write_headers, worker):
     assert figures == {"totals", "2020-01-01"}
     assert _figures(user["id"]) == (1, 4000, 0)
     assert reconcile_stats.delay(user["id"]).get(timeout=10)["repairs"] == []
+
+
+def test_reconcile_stats_command_repairs_through_the_running_worker(client, write_headers, worker):
+    user = make_user(client, write_headers)
+    txn = make_txn(client, write_headers, user["id"], transaction_amount="40.00")
+    stats_current(txn["id"])
+    UserStats._get_collection().update_one({"_id": ObjectId(user["id"])}, {"$inc": {"debit_cents": 500}})
+    done = run_manage("reconcile-stats", "--user", user["id"])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "checked 1 user(s); 1 figure(s) repaired"
+    assert f"user {user['id']} totals" in done.stdout
+    assert _figures(user["id"]) == (1, 4000, 0)
+    again = run_manage("reconcile-stats")
+    assert again.returncode == 0 and "0 figure(s) repaired" in again.stdout
 
 
 def test_reconciliation_finishes_unapplied_changes(client, write_headers, worker):
