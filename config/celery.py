@@ -55,6 +55,10 @@ def celery_settings(config: dict) -> dict:
         "broker_transport_options": {"visibility_timeout": config["CELERY_VISIBILITY_TIMEOUT"]},
         "result_backend_transport_options": {"visibility_timeout": config["CELERY_VISIBILITY_TIMEOUT"]},
         "broker_connection_retry_on_startup": True,
+        # Publishing while Redis is down gives up within a few seconds (callers record the work in
+        # an outbox and a sweeper re-enqueues it) instead of holding an HTTP request for long.
+        "broker_connection_timeout": 2,
+        "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
         "task_ignore_result": True,
         "result_expires": config["CELERY_RESULT_EXPIRES"],
         "worker_max_tasks_per_child": config["CELERY_MAX_TASKS_PER_CHILD"],
