@@ -12,11 +12,9 @@ import hashlib
 import hmac
 import secrets
 
-from bson import ObjectId
-from bson.errors import InvalidId
-
 from webapp.apikeys.models import ApiKey, utcnow
 from webapp.errors import NotFound
+from webapp.ids import object_id_or_404
 
 KEY_PREFIX = "fido_"
 _SCOPE_RANK = {"read": 0, "write": 1, "admin": 2}
@@ -71,10 +69,7 @@ def list_keys() -> list[ApiKey]:
 
 
 def revoke_key(key_id: str) -> None:
-    try:
-        oid = ObjectId(key_id)
-    except (InvalidId, TypeError):
-        raise NotFound("API key not found.") from None
+    oid = object_id_or_404(key_id, "API key not found.")
     updated = ApiKey.objects(id=oid, revoked_at=None).update_one(set__revoked_at=utcnow())
     if not updated:
         raise NotFound("API key not found.")

@@ -17,7 +17,6 @@ from datetime import datetime
 
 import redis
 from bson import ObjectId
-from bson.errors import InvalidId
 from flask import current_app
 
 from webapp.assets.models import AssetItem, AssetSnapshot, IngestionRun
@@ -25,6 +24,7 @@ from webapp.assets.pipeline import claim_run, fail_run
 from webapp.assets.schemas import AssetListSchema
 from webapp.errors import NotFound, Unavailable
 from webapp.extensions import get_redis
+from webapp.ids import object_id_or_404
 
 log = logging.getLogger(__name__)
 
@@ -118,10 +118,7 @@ def request_ingestion(trigger: str = "api") -> dict:
 
 
 def parse_run_id(run_id) -> ObjectId:
-    try:
-        return ObjectId(run_id)
-    except (InvalidId, TypeError):
-        raise NotFound("Ingestion run not found.") from None
+    return object_id_or_404(run_id, "Ingestion run not found.")
 
 
 def _public_run(run: dict) -> dict:

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bson import ObjectId
-from bson.errors import InvalidId
 from flask import current_app
 from marshmallow import ValidationError
 from twilio.request_validator import RequestValidator
 
 from webapp.errors import DomainError, Invalid
+from webapp.ids import object_id
 from webapp.notifications.models import CALLBACK_STATUS, Transaction
 from webapp.notifications.schemas import StatusCallbackSchema
 
@@ -50,11 +49,9 @@ def handle_status_callback(url: str, params: dict, signature: str, tx_hint: str 
         raise Invalid(errors={"form": exc.messages}) from None
     status = CALLBACK_STATUS[data["MessageStatus"]]
     match: dict = {"notification.message_sid": data["MessageSid"]}
-    try:
-        if tx_hint:
-            match = {"$or": [match, {"_id": ObjectId(tx_hint), "notification.message_sid": None}]}
-    except (InvalidId, TypeError):
-        pass
+    hinted = object_id(tx_hint) if tx_hint else None
+    if hinted is not None:
+        match = {"$or": [match, {"_id": hinted, "notification.message_sid": None}]}
     update = {
         "notification.status": status,
         "notification.message_sid": data["MessageSid"],

@@ -28,13 +28,12 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import requests
-from bson import ObjectId
-from bson.errors import InvalidId
 from flask import current_app
 from pymongo import ReturnDocument
 from twilio.base.exceptions import TwilioRestException
 
 from webapp.extensions import get_redis
+from webapp.ids import object_id
 from webapp.notifications import outbox, twilio_client
 from webapp.notifications.models import Transaction
 from webapp.transactions import stats
@@ -99,9 +98,8 @@ def send_transaction_sms(transaction_id: str) -> dict:
     "failed", "ambiguous", "noop" (not pending: done, claimed elsewhere, or gone) or "retry" with
     "countdown" (seconds) for the caller to schedule the next attempt."""
     cfg = current_app.config
-    try:
-        oid = ObjectId(transaction_id)
-    except (InvalidId, TypeError):
+    oid = object_id(transaction_id)
+    if oid is None:
         return {"result": "noop"}
     doc = _claim(oid)
     if doc is None:

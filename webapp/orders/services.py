@@ -40,6 +40,7 @@ from flask import current_app
 from pymongo.errors import DuplicateKeyError
 
 from webapp.errors import Conflict, Invalid, NotFound
+from webapp.ids import object_id_or_404
 from webapp.orders.models import CapLedger, IdempotencyRecord, Order
 from webapp.pagination import decode_cursor, encode_cursor
 from webapp.prices.services import fresh_quote
@@ -262,10 +263,7 @@ def public(doc: dict) -> dict:
 
 
 def get_order(order_id: str) -> dict:
-    try:
-        oid = ObjectId(order_id)
-    except (InvalidId, TypeError):
-        raise NotFound("Order not found.") from None
+    oid = object_id_or_404(order_id, "Order not found.")
     doc = Order._get_collection().find_one({"_id": oid})
     if doc is None:
         raise NotFound("Order not found.")

@@ -13,11 +13,11 @@ import logging
 from datetime import UTC, datetime, time
 
 from bson import ObjectId
-from bson.errors import InvalidId
 from flask import current_app
 from pymongo import ReturnDocument
 
 from webapp.errors import Invalid, NotFound
+from webapp.ids import object_id
 from webapp.notifications import outbox
 from webapp.notifications import services as notifications
 from webapp.transactions import analytics
@@ -29,15 +29,8 @@ log = logging.getLogger(__name__)
 _HIDDEN = {"stats_applied": 0, "stats_pending": 0, "stats_dirty_at": 0}
 
 
-def _oid(value) -> ObjectId | None:
-    try:
-        return ObjectId(value)
-    except (InvalidId, TypeError):
-        return None
-
-
 def _user_oid(user_id) -> ObjectId:
-    oid = _oid(user_id)
+    oid = object_id(user_id)
     if oid is None or not User.objects(id=oid).count():
         raise NotFound("User not found.")
     return oid
@@ -64,7 +57,7 @@ def present(doc: dict) -> dict:
 
 
 def create_transaction(data: dict) -> dict:
-    user_oid = _oid(data["user_id"])
+    user_oid = object_id(data["user_id"])
     if user_oid is None or not User.objects(id=user_oid).count():
         raise Invalid("Unknown user.", errors={"json": {"user_id": ["No user with this id."]}})
     now = datetime.now(UTC)
@@ -94,7 +87,7 @@ def create_transaction(data: dict) -> dict:
 
 
 def get_transaction(transaction_id) -> dict:
-    oid = _oid(transaction_id)
+    oid = object_id(transaction_id)
     doc = Transaction._get_collection().find_one({"_id": oid, "deleted": False}, _HIDDEN) if oid else None
     if doc is None:
         raise NotFound("Transaction not found.")
@@ -102,7 +95,7 @@ def get_transaction(transaction_id) -> dict:
 
 
 def update_transaction(transaction_id, data: dict) -> dict:
-    oid = _oid(transaction_id)
+    oid = object_id(transaction_id)
     changes = {k: v for k, v in data.items() if k in {"full_name", "transaction_date", "transaction_type"}}
     if "transaction_amount" in data:
         changes["amount_cents"] = to_cents(data["transaction_amount"])
@@ -122,7 +115,7 @@ def update_transaction(transaction_id, data: dict) -> dict:
 
 
 def delete_transaction(transaction_id) -> None:
-    oid = _oid(transaction_id)
+    oid = object_id(transaction_id)
     now = datetime.now(UTC)
     result = None
     if oid is not None:

@@ -8,25 +8,17 @@ salted scrypt hash. A user's `balance` is read from the precomputed statistics (
 
 from __future__ import annotations
 
-from bson import ObjectId
-from bson.errors import InvalidId
 from mongoengine.errors import NotUniqueError
 from werkzeug.security import generate_password_hash
 
 from webapp.errors import Conflict, NotFound
+from webapp.ids import object_id
 from webapp.transactions import stats
 from webapp.users.models import User, utcnow
 
 
-def parse_id(user_id) -> ObjectId | None:
-    try:
-        return ObjectId(user_id)
-    except (InvalidId, TypeError):
-        return None
-
-
 def get_user(user_id) -> User:
-    oid = parse_id(user_id)
+    oid = object_id(user_id)
     user = User.objects(id=oid).first() if oid else None
     if user is None:
         raise NotFound("User not found.")
