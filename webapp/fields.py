@@ -1,7 +1,8 @@
-"""Marshmallow fields shared by domains: exact decimal amounts."""
+"""Marshmallow fields shared by domains: exact decimal amounts, UTC date-times."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import Decimal, InvalidOperation
 
 from marshmallow import ValidationError, fields
@@ -47,3 +48,16 @@ class Amount(fields.Decimal):
         if value is None:
             return None
         return format(Decimal(str(value)).quantize(Decimal(1).scaleb(-self.max_places)), "f")
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 date-time; no offset means UTC; stored and returned in UTC."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00
+            raise ValidationError("Date-time out of range.") from None

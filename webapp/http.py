@@ -31,8 +31,11 @@ class DecimalJSONParser(FlaskParser):
         if not data:
             return super()._raw_load_json(req)
         try:
-            return json.loads(data, parse_float=Decimal)
-        except (ValueError, UnicodeDecodeError) as exc:
+            parsed = json.loads(data, parse_float=Decimal)
+            # A "\ud800" escape decodes to a lone surrogate that no database can store as UTF-8.
+            json.dumps(parsed, ensure_ascii=False, default=str).encode("utf-8")
+            return parsed
+        except (ValueError, UnicodeError, RecursionError) as exc:  # RecursionError: absurd nesting
             return self._handle_invalid_json_error(exc, req)
 
 

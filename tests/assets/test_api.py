@@ -65,6 +65,8 @@ def test_csv(sources, worker, client, admin_headers, read_headers):
         ("format=", "format"),
         ("datetime=yesterday", "datetime"),
         ("datetime=2026-13-01T00:00:00Z", "datetime"),
+        ("datetime=0001-01-01T00:00:00%2B14:00", "datetime"),
+        ("datetime=9999-12-31T23:59:59-14:00", "datetime"),
     ],
 )
 def test_bad_query_parameters_are_422(sources, client, read_headers, query, field):

@@ -48,6 +48,23 @@ def test_a_page_is_counted_once_even_when_redelivered(app):
     assert (run.pages_done, run.assets_ingested) == (1, 1)
 
 
+def test_a_redelivered_publish_never_touches_a_published_snapshot(app):
+    run_id = pipeline.claim_run("api")
+    pipeline.begin_run(run_id)
+    items = [{"rank": 1, "symbol": "BTC", "name": "Bitcoin"}, {"rank": 2, "symbol": "ETH", "name": "Ether"}]
+    pipeline.store_page(run_id, "ranking", 0, items, [])
+    # The worker died after publishing but before marking the run finished: the callback comes again.
+    AssetSnapshot._get_collection().insert_one(
+        {"_id": run_id, "run_id": run_id, "created_at": utcnow(), "published_at": utcnow(), "count": 1}
+    )
+    AssetItem._get_collection().insert_one(
+        {"_id": f"{run_id}:1", "snapshot_id": run_id, "rank": 1, "symbol": "BTC", "name": "Bitcoin"}
+    )
+    assert pipeline.publish_run(run_id) == {"published": True, "snapshot_id": str(run_id)}
+    assert AssetItem.objects(snapshot_id=run_id).count() == 1  # what readers saw, untouched
+    assert IngestionRun.objects.get(id=run_id).status == "succeeded"
+
+
 def _snapshot(age: timedelta, published: bool = True) -> ObjectId:
     sid = ObjectId()
     at = utcnow() - age

@@ -139,3 +139,11 @@ def test_get_another_customers_dialog_is_404(dialogs):
     response = dialogs.get("x", "d")
     assert response.status_code == 404
     assert response.json["message"] == dialogs.get("x", "never-existed").json["message"].replace("never-existed", "d")
+
+
+def test_grant_racing_a_revocation_is_410(dialogs):
+    dialogs.message("c", "race", "hello", "en")
+    # The revocation has written its tombstone and not yet deleted the dialog: a grant now must not
+    # answer "granted" for a dialog that is about to disappear.
+    Tombstone(dialog_id="race", revoked_at=services.utcnow()).save()
+    assert dialogs.consent("race", True).status_code == 410

@@ -74,7 +74,7 @@ def test_permanent_error_fails_at_once_with_code(client, write_headers, worker, 
     assert done["notification"]["attempts"] == 1 and len(twilio.requests) == 1
 
 
-def test_timeout_is_not_resent_until_stuck(client, write_headers, worker, twilio, user, app, monkeypatch):
+def test_timeout_is_never_resent(client, write_headers, worker, twilio, user, app, monkeypatch):
     monkeypatch.setitem(app.config, "TWILIO_TIMEOUT_SECONDS", 0.3)
     monkeypatch.setitem(app.config, "NOTIFICATION_PENDING_GRACE_SECONDS", 0)
     twilio.script(Reply(201, {"sid": "SM" + "0" * 32}, delay=1.5))
@@ -90,11 +90,46 @@ def test_timeout_is_not_resent_until_stuck(client, write_headers, worker, twilio
     assert services.sweep() == {"enqueued": 0, "reclaimed": 0}
     assert services.send_transaction_sms(txn["id"]) == {"result": "noop"}
     assert len(twilio.requests) == 1
-    # Past NOTIFICATION_STUCK_SECONDS without a receipt, the sweeper gives it another attempt.
+    # Even past NOTIFICATION_STUCK_SECONDS the sweeper leaves it: only a receipt may move it on.
     monkeypatch.setitem(app.config, "NOTIFICATION_STUCK_SECONDS", 0)
-    assert services.sweep()["reclaimed"] == 1
+    assert services.sweep() == {"enqueued": 0, "reclaimed": 0}
+    assert len(twilio.requests) == 1
+
+
+@pytest.fixture
+def paused_worker(worker):
+    """The test drives each step itself; the worker resumes afterwards."""
+    worker.stop()
+    yield worker
+    if worker.controller is None:
+        worker.start()
+
+
+def test_sweeper_resumes_a_send_whose_worker_died_after_claiming(
+    client, write_headers, twilio, user, app, monkeypatch, paused_worker
+):
+    txn = make_txn(client, write_headers, user["id"])
+    assert services._claim(ObjectId(txn["id"]))  # a worker claims it, then dies before calling Twilio
+    assert services.sweep() == {"enqueued": 0, "reclaimed": 0}  # not stuck yet
+    monkeypatch.setitem(app.config, "NOTIFICATION_STUCK_SECONDS", 0)
+    assert services.sweep() == {"enqueued": 1, "reclaimed": 1}
+    paused_worker.start()  # consumes the original message and the sweeper's: one of them sends
     done = settled(client, write_headers, txn["id"])
-    assert done["notification"]["status"] == "sent" and done["notification"]["attempts"] == 2
+    assert done["notification"]["status"] == "sent"
+    assert len(twilio.requests) == 1
+
+
+def test_sweeper_waits_for_a_scheduled_retry(client, write_headers, twilio, user, app, monkeypatch, paused_worker):
+    monkeypatch.setitem(app.config, "NOTIFICATION_PENDING_GRACE_SECONDS", 0)
+    monkeypatch.setitem(app.config, "SMS_RETRY_BACKOFF_SECONDS", 600)
+    txn = make_txn(client, write_headers, user["id"])
+    twilio.script(Reply(429, {"code": 20429, "message": "Too Many Requests", "status": 429}))
+    outcome = services.send_transaction_sms(txn["id"])
+    assert outcome["result"] == "retry"
+    note = client.get(f"/api/v1/transactions/{txn['id']}", headers=write_headers).get_json()["notification"]
+    assert note["status"] == "pending" and note["error_code"] == "20429"
+    if outcome["countdown"] > 1:  # full jitter may pick ~0; otherwise the retry is in the future
+        assert services.sweep()["enqueued"] == 0
 
 
 def test_task_twice_and_two_racing_threads_send_one_sms(client, write_headers, worker, twilio, user, app):

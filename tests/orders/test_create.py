@@ -45,6 +45,7 @@ def post(client, headers, body):
         ("33.33", "33.3300000000000000000000000001", "1.00000000"),  # a hair below one BTC
         ("0.01", "999999.9999999999999999999999999999", "0.00000002"),  # 1e-8 plus 1e-42
         ("0.01", "1E+9", "0.00000001"),  # 1e-11 of a BTC still costs one satoshi
+        ("999999999.99", "1E-48", None),  # an absurd rate needs more than 60 digits: still exact
     ],
 )
 def test_btc_amount_is_the_exact_ceiling(amount, rate, expected):

@@ -101,3 +101,15 @@ def test_docs_and_spec_are_public_and_local(client):
     spec = client.get("/api/openapi.json").get_json()
     assert "/api/v1/api-keys" in spec["paths"]
     assert "ApiKeyHeader" in spec["components"]["securitySchemes"]
+
+
+def test_absurdly_nested_json_is_400_not_500(client, admin_headers):
+    body = "[" * 100_000 + "]" * 100_000
+    response = client.post("/api/v1/api-keys", headers=admin_headers, data=body, content_type="application/json")
+    assert_envelope(response, 400)
+
+
+def test_json_with_a_lone_surrogate_is_400(client, admin_headers):
+    body = '{"name": "\\ud800", "scope": "read"}'  # valid JSON text, but no database can store it
+    response = client.post("/api/v1/api-keys", headers=admin_headers, data=body, content_type="application/json")
+    assert_envelope(response, 400)

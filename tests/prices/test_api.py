@@ -74,3 +74,16 @@ def test_refresh_is_on_the_beat_schedule(celery_app):
     entry = celery_app.conf.beat_schedule["btc-price-refresh"]
     assert entry["task"] == "prices.refresh_btc" and entry["options"]["queue"] == "default"
     assert "prices.refresh_btc" in celery_app.tasks
+
+
+def test_flushed_cache_falls_back_to_the_newest_history(client, read_headers, app):
+    services.store_quote("coinbase", RATES)
+    app.extensions["redis"].delete(services.LATEST_KEY)  # Redis restarted or flushed since the refresh
+    body = client.get("/api/v1/prices/btc", headers=read_headers).json
+    assert body["source"] == "coinbase" and body["rates"]["EUR"] == "61234.12"
+
+
+def test_rates_in_exponent_form_are_served_as_plain_decimals(client, read_headers):
+    services.store_quote("coinbase", {"EUR": Decimal("7E+4"), "GBP": Decimal("6.1E4"), "USD": Decimal("67012.34")})
+    body = client.get("/api/v1/prices/btc", headers=read_headers).json
+    assert body["rates"] == {"EUR": "70000", "GBP": "61000", "USD": "67012.34"}

@@ -71,3 +71,11 @@ def test_bad_queries(client, write_headers, user):
     assert client.get("/api/v1/users/xyz/analytics", headers=write_headers).status_code == 404
     for query in ("from=2026-11-31", "to=11/02/2026", "from=2026-11-05&to=2026-11-01", "from=%7B%22%24gt%22%3A1%7D"):
         assert client.get(f"/api/v1/users/{user['id']}/analytics?{query}", headers=write_headers).status_code == 422
+
+
+def test_dates_before_year_1000_bucket_as_four_digit_days(client, write_headers, user):
+    txn = make_txn(client, write_headers, user["id"], transaction_date="0999-03-04T10:00:00Z")
+    stats_current(txn["id"])
+    body = _get(client, write_headers, user["id"], "?from=0999-03-01&to=0999-03-31")
+    assert body["transaction_count"] == 1
+    assert body["day_with_most_transactions"] == {"date": "0999-03-04", "count": 1}

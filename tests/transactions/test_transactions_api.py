@@ -120,6 +120,7 @@ def test_list_of_unknown_user_is_404_and_bad_query_422(client, write_headers, us
         ("user_id", ["a"]),
         ("currency", "ghs"),
         ("currency", "GHSS"),
+        ("currency", "USD\n"),
         ("currency", {"$gt": ""}),
         ("fee", "1.00"),
     ],

@@ -78,6 +78,7 @@ GOOD = {"name": "Ama", "email": "ama@example.com", "phone_number": "+23324123456
         ("phone_number", "+23324123456789012"),
         ("phone_number", {"$gt": ""}),
         ("phone_number", 233241234567),
+        ("phone_number", "+233241234567\n"),
         ("password", "short"),
         ("password", {"$gt": ""}),
         ("unknown", "x"),

@@ -224,6 +224,11 @@ def publish_run(run_id: ObjectId) -> dict:
 
     snapshots = AssetSnapshot._get_collection()
     now = utcnow()
+    existing = snapshots.find_one({"_id": run_id}, {"published_at": 1})
+    if existing is not None and existing.get("published_at") is not None:
+        # A redelivered callback after the publish: readers may hold this snapshot; only finish.
+        _finish(run_id, "succeeded", snapshot_id=run_id)
+        return {"published": True, "snapshot_id": str(run_id)}
     snapshots.update_one(
         {"_id": run_id},
         {"$setOnInsert": {"run_id": run_id, "created_at": now, "published_at": None, "count": len(ranking)}},
@@ -267,6 +272,7 @@ def remove_old_snapshots(keep: ObjectId | None = None) -> int:
         row["_id"] for row in snapshots.find({"published_at": None}, {"_id": 1}) if row["_id"] not in (active, keep)
     ]
     if doomed:
-        AssetItem._get_collection().delete_many({"snapshot_id": {"$in": doomed}})
+        # The snapshot first, so no reader resolves a snapshot whose items are half gone.
         snapshots.delete_many({"_id": {"$in": doomed}})
+        AssetItem._get_collection().delete_many({"snapshot_id": {"$in": doomed}})
     return len(doomed)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from webapp.assets.models import RUN_STATUSES, TRIGGERS
+from webapp.fields import UtcDateTime
 from webapp.pagination import page_schema
 
 FORMATS = ("json", "csv")
@@ -17,10 +16,9 @@ class AssetQuerySchema(Schema):
     """`?limit=&datetime=&format=`; undocumented parameters are ignored (the API's convention)."""
 
     limit = fields.Integer(load_default=None, strict=False, metadata={"description": "1..ASSET_LIMIT, default 50"})
-    at = fields.AwareDateTime(
+    at = UtcDateTime(
         data_key="datetime",
         load_default=None,
-        default_timezone=UTC,
         metadata={"description": "ISO 8601; the newest snapshot published at or before it (UTC if no offset)"},
     )
     fmt = fields.String(data_key="format", load_default="json", validate=validate.OneOf(FORMATS))

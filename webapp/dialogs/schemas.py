@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, pre_load, va
 
 from webapp.pagination import PageArgsSchema, page_schema
 
-ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,128}$"
+ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,128}\Z"
 ID_MESSAGE = "Must be 1-128 characters of A-Z a-z 0-9 _ . : -"
 MAX_TEXT = 10_000
 

@@ -116,9 +116,11 @@ def grant_consent(dialog_id: str, now: datetime | None = None) -> dict:
     )
     if doc is None:
         doc = _dialogs().find_one({"dialog_id": dialog_id, "consent": GRANTED}, {"consented_at": 1})
+    # A revocation writes its tombstone before deleting, so a grant that raced it sees the tombstone
+    # here and answers 410 rather than "granted" for a dialog about to disappear.
+    if _revoked(dialog_id):
+        raise _gone(dialog_id)
     if doc is None:
-        if _revoked(dialog_id):
-            raise _gone(dialog_id)
         raise NotFound(f"Dialog {dialog_id} not found.")
     log.info("dialog %s: consent granted", dialog_id)
     return {"dialog_id": dialog_id, "consent": GRANTED, "consented_at": doc["consented_at"]}

@@ -6,6 +6,7 @@ transaction and its pending SMS are stored in one atomic insert (the outbox). It
 - `message_sid`: Twilio's Message SID once known; `error_code`: Twilio's code, or "timeout",
   "connection", "max_attempts", "no_user".
 - `updated_at`, `sending_since`: when the state last changed / when the current claim started.
+- `retry_at`: when a transient failure may be retried (the sweeper leaves it alone until then).
 
 Indexes: `Transaction.meta` (status + updated_at for the sweeper, message_sid for receipts).
 """

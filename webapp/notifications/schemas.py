@@ -9,6 +9,6 @@ class StatusCallbackSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # AccountSid, From, To, SmsSid, ApiVersion, ...
 
-    MessageSid = fields.String(required=True, validate=validate.Regexp(r"^(SM|MM)[0-9a-fA-F]{32}$"))
+    MessageSid = fields.String(required=True, validate=validate.Regexp(r"^(SM|MM)[0-9a-fA-F]{32}\Z"))
     MessageStatus = fields.String(required=True, validate=validate.OneOf(sorted(CALLBACK_STATUS)))
     ErrorCode = fields.String(load_default=None, validate=validate.Length(max=10))

@@ -58,7 +58,7 @@ def compose(doc: dict, balance_cents: int) -> str:
     cur = doc["currency"]
     return (
         f"Fido: your account was {verb} with {cur} {grouped(doc['amount_cents'])} on "
-        f"{doc['transaction_date']:%Y-%m-%d}. Balance: {cur} {grouped(balance_cents)}"
+        f"{doc['transaction_date'].date().isoformat()}. Balance: {cur} {grouped(balance_cents)}"
     )
 
 
@@ -150,8 +150,10 @@ def _transient(oid, attempts: int, error_code: str) -> dict:
     if attempts >= 1 + int(current_app.config["SMS_MAX_RETRIES"]):
         _finish(oid, attempts, "failed", error_code=error_code)
         return {"result": "failed"}
-    _finish(oid, attempts, "pending", error_code=error_code)
-    return {"result": "retry", "countdown": backoff(attempts)}
+    countdown = backoff(attempts)
+    retry_at = datetime.now(UTC) + timedelta(seconds=countdown)
+    _finish(oid, attempts, "pending", error_code=error_code, retry_at=retry_at)
+    return {"result": "retry", "countdown": countdown}
 
 
 def rate_limit_delay() -> float:
@@ -182,8 +184,11 @@ def rate_limit_delay() -> float:
 
 
 def sweep(limit: int = 500) -> dict:
-    """Re-enqueue notifications left `pending` past NOTIFICATION_PENDING_GRACE_SECONDS, and put back
-    to `pending` (then enqueue) those stuck in `sending` past NOTIFICATION_STUCK_SECONDS."""
+    """Re-enqueue notifications left `pending` past NOTIFICATION_PENDING_GRACE_SECONDS (and past
+    their scheduled retry, so the backoff holds), and put back to `pending` (then enqueue) those stuck
+    in `sending` past NOTIFICATION_STUCK_SECONDS because a worker died mid-send. A send that timed out
+    after reaching Twilio (`error_code` "timeout") is never put back: Twilio may have the message, so
+    only a delivery receipt moves it on; resending could deliver a second SMS."""
     cfg = current_app.config
     coll = Transaction._get_collection()
     now = datetime.now(UTC)
@@ -191,12 +196,21 @@ def sweep(limit: int = 500) -> dict:
     stuck_before = now - timedelta(seconds=int(cfg["NOTIFICATION_STUCK_SECONDS"]))
     enqueued = reclaimed = 0
     for doc in coll.find(
-        {"notification.status": "pending", "notification.updated_at": {"$lte": pending_before}, "deleted": False},
+        {
+            "notification.status": "pending",
+            "notification.updated_at": {"$lte": pending_before},
+            "notification.retry_at": {"$not": {"$gt": now}},
+            "deleted": False,
+        },
         {"_id": 1},
     ).limit(limit):
         enqueued += enqueue_sms(doc["_id"])
     for doc in coll.find(
-        {"notification.status": "sending", "notification.updated_at": {"$lte": stuck_before}},
+        {
+            "notification.status": "sending",
+            "notification.updated_at": {"$lte": stuck_before},
+            "notification.error_code": {"$ne": "timeout"},
+        },
         {"_id": 1, "notification": 1},
     ).limit(limit):
         back = coll.update_one(

@@ -9,7 +9,7 @@ from webapp.pagination import CursorArgsSchema, cursor_page_schema
 
 CURRENCIES = ("EUR", "GBP", "USD")
 # 1-255 printable ASCII characters, not starting or ending with a space.
-IDEMPOTENCY_KEY = r"^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$"
+IDEMPOTENCY_KEY = r"^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?\Z"
 
 
 class Currency(fields.String):

@@ -57,7 +57,8 @@ CLAIM_LEASE_SECONDS = 60
 def btc_for(amount: Decimal, rate: Decimal) -> Decimal:
     """amount / rate rounded UP to 8 decimal places (a whole satoshi), exactly."""
     with localcontext() as ctx:
-        ctx.prec = 60
+        # Enough digits for the whole quotient plus 8 decimals and a margin, however extreme the rate.
+        ctx.prec = max(60, amount.adjusted() - rate.adjusted() + 30)
         ctx.rounding = ROUND_CEILING
         return (amount / rate).quantize(SATOSHI, rounding=ROUND_CEILING)
 

@@ -60,7 +60,7 @@ def _get_json(url: str, params: dict):
         raise ProviderError(f"HTTP {response.status_code}: {response.text[:200]}")
     try:
         return json.loads(response.text, parse_float=Decimal)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ProviderError(f"response is not JSON: {response.text[:100]!r}") from None
 
 
@@ -164,13 +164,13 @@ def latest_quote() -> dict | None:
         raw = get_redis().get(LATEST_KEY)
     except redis.RedisError as exc:
         log.warning("Redis unreachable for the BTC quote, reading the history: %s", exc)
+        raw = None
+    if raw is None:  # Redis down, or restarted/flushed since the last refresh: the history holds it
         doc = PriceQuote._get_collection().find_one({}, sort=[("fetched_at", -1)])
         if doc is None:
             return None
         rates = {c: doc["rates"][c].to_decimal() for c in CURRENCIES}
         return {"source": doc["source"], "fetched_at": doc["fetched_at"].astimezone(UTC), "rates": rates}
-    if raw is None:
-        return None
     data = json.loads(raw)
     return {
         "source": data["source"],
@@ -202,7 +202,7 @@ def price_view() -> dict:
     age = quote_age(quote)
     return {
         "base": "BTC",
-        "rates": {c: str(v) for c, v in quote["rates"].items()},
+        "rates": {c: format(v, "f") for c, v in quote["rates"].items()},
         "source": quote["source"],
         "fetched_at": quote["fetched_at"],
         "age_seconds": round(age, 3),
@@ -214,7 +214,7 @@ def _quote_json(quote: dict) -> dict:
     return {
         "source": quote["source"],
         "fetched_at": quote["fetched_at"].astimezone(UTC).isoformat(timespec="milliseconds"),
-        "rates": {c: str(v) for c, v in quote["rates"].items()},
+        "rates": {c: format(v, "f") for c, v in quote["rates"].items()},
     }
 
 

@@ -1,27 +1,12 @@
 """Request and response schemas of transactions and analytics."""
 
-from datetime import UTC
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from webapp.fields import Amount
+from webapp.fields import Amount, UtcDateTime
 from webapp.pagination import PageArgsSchema, page_schema
 from webapp.transactions.models import NOTIFICATION_STATUSES, TYPES
 
 MAX_AMOUNT = 10**12
-
-
-class UtcDateTime(fields.DateTime):
-    """ISO 8601 date-time; no offset means UTC; stored and returned in UTC."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        moment = super()._deserialize(value, attr, data, **kwargs)
-        if moment.tzinfo is None:
-            return moment.replace(tzinfo=UTC)
-        try:
-            return moment.astimezone(UTC)
-        except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00
-            raise ValidationError("Date-time out of range.") from None
 
 
 class TransactionCreateSchema(Schema):
@@ -30,7 +15,7 @@ class TransactionCreateSchema(Schema):
     transaction_date = UtcDateTime(required=True)
     transaction_amount = Amount(places=2, maximum=MAX_AMOUNT, required=True)
     transaction_type = fields.String(required=True, validate=validate.OneOf(TYPES))
-    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$", error="Must be an ISO 4217 code like GHS."))
+    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}\Z", error="Must be an ISO 4217 code like GHS."))
 
 
 class TransactionUpdateSchema(Schema):

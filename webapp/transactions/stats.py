@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
+from webapp.ids import object_id
 from webapp.transactions.models import DayBucket, Transaction, UserStats
 from webapp.transactions.money import format_cents  # noqa: F401  (re-exported for users)
 
@@ -41,7 +42,7 @@ _PROJECTION = {**_FIELDS, "deleted": 1, "stats_version": 1, "stats_applied": 1, 
 
 
 def day_of(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d")
+    return moment.date().isoformat()  # always YYYY-MM-DD (strftime drops zero padding before year 1000)
 
 
 def snapshot(doc: dict) -> dict | None:
@@ -76,12 +77,14 @@ def _update(event: str, delta: tuple) -> dict:
 
 
 def _inc(collection, key, event: str, delta: tuple, on_insert: dict) -> None:
+    guard = {"_id": key, "events": {"$ne": event}}
     try:
-        collection.update_one(
-            {"_id": key, "events": {"$ne": event}}, {**_update(event, delta), "$setOnInsert": on_insert}, upsert=True
-        )
+        collection.update_one(guard, {**_update(event, delta), "$setOnInsert": on_insert}, upsert=True)
     except DuplicateKeyError:
-        pass  # the document exists and already holds this event: applied before
+        # The document exists: either it already holds this event (applied before), or another
+        # event's upsert created it a moment ago (MongoDB does not retry upserts on a `$ne` filter).
+        # Apply once more without upsert; the guard makes it a no-op in the first case.
+        collection.update_one(guard, _update(event, delta))
 
 
 def init_user(user_id: ObjectId) -> None:
@@ -153,12 +156,15 @@ def finalize_event(oid: ObjectId, pending: dict) -> None:
 
 def apply_transaction(transaction_id: str) -> str:
     """Bring the figures up to date with transaction `transaction_id`. Idempotent; returns what it
-    did: "applied", "current" (nothing to do), "gone" (no such transaction) or "raced"."""
-    try:
-        oid = ObjectId(transaction_id)
-    except Exception:
+    did: "applied", "current" (nothing to do) or "gone" (no such transaction). When another run
+    claimed the change a moment ago, the claim is read back and applied here too (applying is
+    guarded per event, so the figures move once), so on return the figures include this change."""
+    oid = object_id(transaction_id)
+    if oid is None:
         return "gone"
     state, pending = claim_event(oid)
+    if state == "raced":
+        state, pending = claim_event(oid)  # now sees the other run's pending event (or "current")
     if pending is None:
         return state
     apply_event(pending)

@@ -24,6 +24,6 @@ class User(me.Document):
         "collection": "users",
         "indexes": [
             {"fields": ["email_key"], "unique": True},
-            {"fields": ["-created_at"]},
+            {"fields": ["-created_at", "-id"]},  # the list's sort
         ],
     }

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from webapp.pagination import page_schema
 
-E164 = validate.Regexp(r"^\+[1-9][0-9]{7,14}$", error="Must be an E.164 phone number like +233241234567.")
+E164 = validate.Regexp(r"^\+[1-9][0-9]{7,14}\Z", error="Must be an E.164 phone number like +233241234567.")
 
 
 class UserCreateSchema(Schema):
