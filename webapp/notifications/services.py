@@ -14,10 +14,10 @@ claim (status sending, same attempt number):
 - A read timeout (or a dropped response) is ambiguous: Twilio may have created the message. We do
   NOT resend; the notification stays `sending` (error_code "timeout"). Each send carries a
   StatusCallback with our transaction id (when PUBLIC_BASE_URL is set), so if the message exists
-  its receipt records the SID and a final status. Only a notification still `sending` after
-  NOTIFICATION_STUCK_SECONDS (no receipt, or a worker that died mid-claim) is put back to
-  `pending` by the sweeper: a deliberate trade-off of a small duplicate risk against never
-  informing the user, bounded by the attempt limit.
+  its receipt records the SID and a final status. The sweeper never puts it back.
+- A notification still `sending` after NOTIFICATION_STUCK_SECONDS with no timeout recorded was
+  claimed by a worker that died before recording any outcome; the sweeper puts it back to
+  `pending`, bounded by the attempt limit.
 """
 
 from __future__ import annotations
