@@ -17,7 +17,8 @@ claim (status sending, same attempt number):
   its receipt records the SID and a final status. The sweeper never puts it back.
 - A notification still `sending` after NOTIFICATION_STUCK_SECONDS with no timeout recorded was
   claimed by a worker that died before recording any outcome; the sweeper puts it back to
-  `pending`, bounded by the attempt limit.
+  `pending`, bounded by the attempt limit. (Had it died just after Twilio accepted, this sends a
+  second SMS: Twilio's API has no idempotency key, so this crash window is the one residual risk.)
 """
 
 from __future__ import annotations
