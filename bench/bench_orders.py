@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from bench.support import ServedApp, get_app, http_load, timed
@@ -44,26 +43,10 @@ def _order_creation(app, key: str) -> list[dict]:
 
 
 def _bulk_orders() -> list[dict]:
-    from bson import Decimal128, ObjectId
-
+    from tests.orders.factories import order_docs
     from webapp.orders.models import Order
 
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    docs = [
-        {
-            "_id": ObjectId(),
-            "amount": Decimal128("10.00"),
-            "currency": "EUR",
-            "exchange_rate": Decimal128("50000"),
-            "btc_amount": Decimal128("0.00020000"),
-            "btc_sat": 20000,
-            "rate_source": "coingecko",
-            "rate_fetched_at": start,
-            "api_key_id": "bench",
-            "created_at": start + timedelta(milliseconds=i),
-        }
-        for i in range(ORDERS)
-    ]
+    docs = order_docs(ORDERS)
     collection = Order._get_collection()
     collection.delete_many({})
     for i in range(0, ORDERS, 5000):

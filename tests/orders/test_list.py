@@ -1,12 +1,12 @@
 """GET /api/v1/orders: newest first by keyset cursor, stable while orders are inserted; bad cursors 422."""
 
 import base64
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from bson import Decimal128, ObjectId
 
+from tests.orders.factories import order_docs
 from webapp.orders.models import Order
 from webapp.pagination import encode_cursor
 from webapp.prices.services import store_quote
@@ -20,22 +20,7 @@ def _price(app, monkeypatch):
 
 def insert_orders(count: int, created_at=None) -> list[str]:
     """Orders written straight to the collection (bulk), newest last; returns their ids."""
-    base = created_at or datetime(2026, 1, 1, tzinfo=UTC)
-    docs = [
-        {
-            "_id": ObjectId(),
-            "amount": Decimal128("10.00"),
-            "currency": "EUR",
-            "exchange_rate": Decimal128("50000"),
-            "btc_amount": Decimal128("0.00020000"),
-            "btc_sat": 20000,
-            "rate_source": "coinbase",
-            "rate_fetched_at": base,
-            "api_key_id": "k",
-            "created_at": base if created_at else base + timedelta(milliseconds=i),
-        }
-        for i in range(count)
-    ]
+    docs = order_docs(count, created_at)
     Order._get_collection().insert_many(docs)
     return [str(d["_id"]) for d in docs]
 
