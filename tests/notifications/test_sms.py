@@ -5,9 +5,9 @@ import threading
 import pytest
 from bson import ObjectId
 
+from standins.server import Reply
+from standins.twilio import FROM_NUMBER, error_reply
 from tasks.notifications import send_sms, sweep_pending
-from tests.standins.server import Reply
-from tests.standins.twilio import FROM_NUMBER, error_reply
 from tests.support import wait_for
 from tests.transactions.helpers import broker_down, make_txn, make_user, settled, stats_current
 from webapp.notifications import services
