@@ -26,6 +26,7 @@ def test_happy_path_sends_one_sms_with_the_text(client, write_headers, worker, t
     assert txn["notification"]["status"] in {"pending", "sending", "sent"}
     done = settled(client, write_headers, txn["id"])
     assert done["notification"]["status"] == "sent" and done["notification"]["attempts"] == 1
+    assert done["notification"]["provider"] == "twilio"  # "demo-twilio" only under `run --demo`
     message = twilio.messages[-1]
     assert message["sid"] == done["notification"]["message_sid"]
     assert message["to"] == "+233241234567" and message["from"] == FROM_NUMBER
