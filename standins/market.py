@@ -35,7 +35,8 @@ class SyntheticMarket:
             symbols.add(symbol)
             name = "".join(self.rng.choice(_SYLLABLES) for _ in range(self.rng.randint(2, 3))).capitalize()
             price = Decimal(str(round(10 ** self.rng.uniform(-4, 4), 6)))
-            self.assets.append(self._asset(symbol, f"{name} Coin", price, self.rng.randint(10**5, 10**10)))
+            supply = int(Decimal(10 ** self.rng.uniform(5, 11.5)) / price) + 1  # market caps below BTC's
+            self.assets.append(self._asset(symbol, f"{name} Coin", price, supply))
 
     def _asset(self, symbol: str, name: str, price: Decimal, supply: int) -> dict:
         # Volume loosely follows market cap, so the big coins (BTC) rank near the top.
