@@ -17,6 +17,7 @@ import queue
 import re
 import secrets
 import threading
+import time
 from email.utils import formatdate
 
 import requests
@@ -66,10 +67,10 @@ class TwilioStandin(StandinServer):
         validator = RequestValidator(AUTH_TOKEN)
         while not self._stopping.is_set():
             try:
-                url, params = self._outbox.get(timeout=0.2)
+                due, url, params = self._outbox.get(timeout=0.2)
             except queue.Empty:
                 continue
-            if self._stopping.wait(CALLBACK_DELAY_SECONDS):
+            if self._stopping.wait(max(0.0, due - time.monotonic())):
                 return
             headers = {"X-Twilio-Signature": validator.compute_signature(url, params)}
             try:
@@ -78,7 +79,9 @@ class TwilioStandin(StandinServer):
                 log.warning("status callback for %s not delivered: %s", params["MessageSid"], type(exc).__name__)
 
     def _queue_callbacks(self, message: dict) -> None:
-        for status in ("sent", "delivered"):
+        """Queue "sent" then "delivered", due CALLBACK_DELAY_SECONDS apart after the creation."""
+        now = time.monotonic()
+        for step, status in enumerate(("sent", "delivered"), start=1):
             params = {
                 "AccountSid": ACCOUNT_SID,
                 "ApiVersion": "2010-04-01",
@@ -89,7 +92,7 @@ class TwilioStandin(StandinServer):
                 "MessageStatus": status,
                 "SmsStatus": status,
             }
-            self._outbox.put((message["status_callback"], params))
+            self._outbox.put((now + step * CALLBACK_DELAY_SECONDS, message["status_callback"], params))
 
     def reset(self) -> None:
         super().reset()
