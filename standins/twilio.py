@@ -76,7 +76,7 @@ class TwilioStandin(StandinServer):
             try:
                 requests.post(url, data=params, headers=headers, timeout=5)
             except requests.RequestException as exc:  # Twilio gives up too, after its own retries
-                log.warning("status callback for %s not delivered: %s", params["MessageSid"], type(exc).__name__)
+                log.info("status callback for %s not delivered: %s", params["MessageSid"], type(exc).__name__)
 
     def _queue_callbacks(self, message: dict) -> None:
         """Queue "sent" then "delivered", due CALLBACK_DELAY_SECONDS apart after the creation."""
