@@ -15,37 +15,56 @@ import sys
 
 import click
 
-from config.settings import ConfigError, is_embedded_mongo, load_config
+from config.settings import (
+    ConfigError,
+    embedded_refusal,
+    exit_on_config_error,
+    is_embedded_mongo,
+    load_config_or_exit,
+)
 
 
 def _settings():
-    try:
-        return load_config()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+    """The settings, parsed and checked once per process (a bad one: one line, exit 2)."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    if root is not None and isinstance(root.obj, dict) and "settings" in root.obj:
+        return root.obj["settings"]
+    settings = load_config_or_exit()
+    if root is not None:
+        root.obj = {"settings": settings}
+    return settings
 
 
 def _app():
     from webapp import create_app
 
     try:
-        return create_app()
+        return create_app(_settings())
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        exit_on_config_error(exc)
 
 
 def _refuse_embedded(settings, what: str) -> None:
     if is_embedded_mongo(settings.MONGO_URI):
-        raise click.ClickException(
-            f"'{what}' runs as a separate process and cannot share the embedded in-process database "
-            f"(MONGO_URI={settings.MONGO_URI}). Set MONGO_URI=mongodb://... or use 'python manage.py run'."
-        )
+        exit_on_config_error(embedded_refusal(what, settings.MONGO_URI))
+
+
+def _require(settings, mongo: bool = True, redis: bool = True) -> None:
+    """Exit 1 with one line when the MongoDB or the broker this command needs does not answer."""
+    from workers.preflight import require_mongo, require_redis
+
+    if redis:
+        require_redis(settings)
+    if mongo:
+        require_mongo(settings)
 
 
 def run_task(name: str, kwargs: dict | None = None, timeout: float = 120.0, on_wait=None):
     """Enqueue task `name` on the running system and return its result (ClickException on failure)."""
     from celery.exceptions import TimeoutError as CeleryTimeout
 
+    _require(_settings(), mongo=False)
     celery = _app().extensions["celery"]
     try:
         result = celery.send_task(name, kwargs=kwargs or {})
@@ -71,6 +90,7 @@ def _echo_json(value) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli():
     """Fido back office: run the service and operate it."""
+    _settings()  # every command starts by checking every setting
 
 
 @cli.command()
@@ -79,7 +99,9 @@ def run(with_flower):
     """Embedded mode: API, Celery worker and beat in ONE process (shares the in-process database)."""
     from workers.runner import run_embedded
 
-    sys.exit(run_embedded(_settings(), with_flower=with_flower))
+    settings = _settings()
+    _require(settings, redis=False)  # Redis: the runner uses it, or starts a private one
+    sys.exit(run_embedded(settings, with_flower=with_flower))
 
 
 @cli.command()
@@ -87,6 +109,7 @@ def api():
     """Serve the API with gunicorn (deployment mode)."""
     settings = _settings()
     _refuse_embedded(settings, "api")
+    _require(settings)
     here = os.path.dirname(os.path.abspath(__file__))
     os.execvp(
         sys.executable,
@@ -106,6 +129,7 @@ def worker(queues, concurrency):
     """A Celery worker with task events on (deployment mode)."""
     settings = _settings()
     _refuse_embedded(settings, "worker")
+    _require(settings)
     concurrency = str(concurrency or settings.WORKER_CONCURRENCY)
     _exec_celery("worker", "-E", "-Q", queues, "--concurrency", concurrency, "--loglevel", settings.LOG_LEVEL)
 
@@ -115,6 +139,7 @@ def beat():
     """The one celery beat of a deployment (run exactly one)."""
     settings = _settings()
     _refuse_embedded(settings, "beat")
+    _require(settings)
     _exec_celery("beat", "-s", settings.BEAT_SCHEDULE_FILE, "--loglevel", settings.LOG_LEVEL)
 
 
@@ -125,6 +150,7 @@ def flower():
     _refuse_embedded(settings, "flower")
     if not settings.FLOWER_BASIC_AUTH:
         raise click.ClickException("set FLOWER_BASIC_AUTH=user:password; flower must not run unauthenticated")
+    _require(settings, mongo=False)
     from workers.runner import flower_command
 
     cmd = flower_command(settings)
@@ -142,6 +168,7 @@ def _keys_call(action: str, **kwargs):
         return run_task(f"apikeys.{action}", kwargs, timeout=15)
     from tasks import apikeys
 
+    _require(settings, redis=False)
     _app()
     return getattr(apikeys, f"{action}_key" if action != "list" else "list_keys")(**kwargs)
 
@@ -208,8 +235,10 @@ def refresh_price():
 
 # ---- assets ----
 # `ingest` goes through the running system: it enqueues `assets.ingest` (trigger "cli") and, with
-# --wait, polls `assets.run_status` until the run ends. Exit status 0: succeeded; 1: failed, or a run
-# was already in progress.
+# --wait, follows the progress the pipeline publishes in Redis (no task, so it never waits behind the
+# page tasks; `assets.run_status` on the default queue only while nothing is published). The bar is
+# redrawn twice a second on a terminal, one line per change otherwise. Exit status 0: succeeded;
+# 1: failed, or a run was already in progress.
 
 
 def _progress_line(run: dict) -> str:
@@ -219,8 +248,23 @@ def _progress_line(run: dict) -> str:
     return f"pages {done}/{total} [{'#' * filled}{'.' * (width - filled)}] {run.get('status')}"
 
 
+def _run_state(celery, cache, run_id: str) -> dict:
+    from webapp.assets import progress
+
+    state = progress.read(cache, run_id)
+    if state is not None:
+        return state
+    status_result = celery.send_task("assets.run_status", kwargs={"run_id": run_id}, queue="default")
+    try:
+        return status_result.get(timeout=15)
+    finally:
+        status_result.forget()
+
+
 def _follow_run(result, wait: bool, timeout: float):
     import time
+
+    import redis
 
     started = result.get(timeout=30)
     if started.get("status") == "conflict":
@@ -228,25 +272,25 @@ def _follow_run(result, wait: bool, timeout: float):
     click.echo(f"ingestion {started['id']} started ({started.get('pages_total') or '?'} pages)")
     if not wait:
         return started
+    cache = redis.Redis.from_url(_settings().CACHE_REDIS_URL, socket_connect_timeout=5, socket_timeout=5)
     tty = sys.stdout.isatty()
-    deadline, last = time.monotonic() + timeout, None
+    begun = time.monotonic()
+    last = None
     while True:
-        status_result = result.app.send_task("assets.run_status", kwargs={"run_id": started["id"]})
-        try:
-            run = status_result.get(timeout=15)
-        finally:
-            status_result.forget()
+        run = _run_state(result.app, cache, started["id"])
         line = _progress_line(run)
-        if line != last:
-            click.echo(("\r" + line) if tty else line, nl=not tty)
-            last = line
+        if tty:
+            click.echo(f"\r{line} {time.monotonic() - begun:5.0f}s", nl=False)
+        elif line != last:
+            click.echo(line)
+        last = line
         if run["status"] in ("succeeded", "failed"):
             if tty:
                 click.echo()
             return run
-        if time.monotonic() > deadline:
+        if time.monotonic() - begun > timeout:
             raise click.ClickException(f"run {started['id']} did not finish within {timeout:.0f}s")
-        time.sleep(0.25)
+        time.sleep(0.5)
 
 
 @cli.command()
