@@ -80,7 +80,29 @@ def run_task(name: str, kwargs: dict | None = None, timeout: float = 120.0, on_w
             "('python manage.py run', or 'python manage.py worker')?"
         ) from None
     finally:
-        result.forget()
+        _detach(result)
+        result.forget()  # also stops waiting on it
+        result.backend = None
+
+
+def _detach(result) -> None:
+    """Detach `result` and the child results it carries (a chord's page tasks) from the backend.
+    Left to their `__del__` at interpreter exit, each would unsubscribe while Python is shutting
+    down and print a traceback."""
+    from celery.result import AsyncResult
+
+    seen, stack = set(), [result]
+    while stack:
+        item = stack.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        stack.extend(getattr(item, "results", None) or [])  # a GroupResult's members
+        stack.append(getattr(item, "parent", None))
+        cache = getattr(item, "_cache", None) or {}
+        stack.extend(cache.get("children") or [])
+        if isinstance(item, AsyncResult) and item is not result:
+            item.backend = None
 
 
 def _echo_json(value) -> None:
