@@ -48,9 +48,12 @@ def test_a_page_failing_every_attempt_is_retried_the_default_count_and_recorded(
     assert run["pages_done"] == run["pages_total"] == 6
 
 
-def test_ingest_wait_follows_progress_while_page_tasks_are_held(default_retry_sources, worker):
+def test_ingest_wait_follows_progress_while_page_tasks_are_held(default_retry_sources, worker, app, monkeypatch):
     cc, cmc = default_retry_sources
-    # Hold more pages than the worker has threads: every slot is busy and page tasks queue behind.
+    # Slow upstream: held pages answer only when released (the HTTP timeout is raised above the
+    # stand-in's 30 s hold, so no page gives up meanwhile). Hold more pages than the worker has
+    # threads: every thread is busy and page tasks queue behind them.
+    monkeypatch.setitem(app.config, "ASSET_HTTP_TIMEOUT_SECONDS", 60)
     gates = [cc.hold_page(page) for page in range(3)] + [cmc.hold_page(page) for page in range(3)]
     proc = subprocess.Popen(
         [sys.executable, "manage.py", "ingest", "--wait"], cwd=ROOT, env=manage_env(), stdout=subprocess.PIPE, text=True

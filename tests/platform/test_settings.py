@@ -153,3 +153,11 @@ def test_unreachable_redis_stops_an_operator_command_with_one_line():
     done = manage("cleanup-dialogs", "--dry-run", REDIS_URL=f"redis://127.0.0.1:{port}/0")
     assert done.returncode == 1
     assert one_error_line(done) == f"Error: Redis at redis://127.0.0.1:{port}/0 unreachable (timeout 5s)"
+
+
+def test_run_without_redis_and_without_redis_server_stops_with_one_line():
+    port = closed_port()
+    done = manage("run", REDIS_URL=f"redis://:pw@127.0.0.1:{port}/0", PATH="/nonexistent")
+    assert done.returncode == 1
+    line = one_error_line(done)
+    assert line.startswith(f"Error: Redis at redis://:***@127.0.0.1:{port}/0 unreachable and no redis-server")
