@@ -197,7 +197,7 @@ def _keys_call(action: str, **kwargs):
 
 @cli.command("create-api-key")
 @click.option("--name", required=True)
-@click.option("--scope", required=True, type=click.Choice(["read", "write", "admin"]))
+@click.option("--scope", required=True, type=click.Choice(["read", "write", "admin"], case_sensitive=False))
 def create_api_key(name, scope):
     """Create a key and print it (the only time it is shown)."""
     created = _keys_call("create", name=name, scope=scope)
