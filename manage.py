@@ -61,15 +61,23 @@ def _require(settings, mongo: bool = True, redis: bool = True) -> None:
 
 
 def run_task(name: str, kwargs: dict | None = None, timeout: float = 120.0, on_wait=None):
-    """Enqueue task `name` on the running system and return its result (ClickException on failure)."""
+    """Enqueue task `name` on the running system and return its result (ClickException on failure,
+    naming the cause once: no answer in time, or the Redis that stopped answering)."""
+    import redis
     from celery.exceptions import TimeoutError as CeleryTimeout
+    from kombu.exceptions import OperationalError
 
-    _require(_settings(), mongo=False)
+    from config.fields import mask_url
+
+    settings = _settings()
+    _require(settings, mongo=False)
     celery = _app().extensions["celery"]
     try:
         result = celery.send_task(name, kwargs=kwargs or {})
-    except Exception as exc:  # broker unreachable
-        raise click.ClickException(f"could not enqueue {name}: {exc}") from None
+    except Exception:  # noqa: BLE001  (the broker stopped answering since the start-up check)
+        raise click.ClickException(
+            f"could not enqueue {name}: Redis at {mask_url(settings.CELERY_BROKER_URL)} unreachable"
+        ) from None
     try:
         if on_wait is not None:
             return on_wait(result)
@@ -79,30 +87,17 @@ def run_task(name: str, kwargs: dict | None = None, timeout: float = 120.0, on_w
             f"{name} got no answer within {timeout:.0f}s: is the service running "
             "('python manage.py run', or 'python manage.py worker')?"
         ) from None
+    except (redis.RedisError, OperationalError, OSError):
+        raise click.ClickException(f"{name}: Redis at {mask_url(settings.CELERY_RESULT_BACKEND)} unreachable") from None
     finally:
-        _detach(result)
-        result.forget()  # also stops waiting on it
+        from workers.cli import detach_result
+
+        detach_result(result)
+        try:
+            result.forget()  # also stops waiting on it
+        except (redis.RedisError, OperationalError, OSError):
+            pass  # the result expires on its own (CELERY_RESULT_EXPIRES)
         result.backend = None
-
-
-def _detach(result) -> None:
-    """Detach `result` and the child results it carries (a chord's page tasks) from the backend.
-    Left to their `__del__` at interpreter exit, each would unsubscribe while Python is shutting
-    down and print a traceback."""
-    from celery.result import AsyncResult
-
-    seen, stack = set(), [result]
-    while stack:
-        item = stack.pop()
-        if item is None or id(item) in seen:
-            continue
-        seen.add(id(item))
-        stack.extend(getattr(item, "results", None) or [])  # a GroupResult's members
-        stack.append(getattr(item, "parent", None))
-        cache = getattr(item, "_cache", None) or {}
-        stack.extend(cache.get("children") or [])
-        if isinstance(item, AsyncResult) and item is not result:
-            item.backend = None
 
 
 def _echo_json(value) -> None:
@@ -257,62 +252,8 @@ def refresh_price():
 
 # ---- assets ----
 # `ingest` goes through the running system: it enqueues `assets.ingest` (trigger "cli") and, with
-# --wait, follows the progress the pipeline publishes in Redis (no task, so it never waits behind the
-# page tasks; `assets.run_status` on the default queue only while nothing is published). The bar is
-# redrawn twice a second on a terminal, one line per change otherwise. Exit status 0: succeeded;
-# 1: failed, or a run was already in progress.
-
-
-def _progress_line(run: dict) -> str:
-    total, done = run.get("pages_total") or 0, run.get("pages_done") or 0
-    width = 30
-    filled = width * done // total if total else 0
-    return f"pages {done}/{total} [{'#' * filled}{'.' * (width - filled)}] {run.get('status')}"
-
-
-def _run_state(celery, cache, run_id: str) -> dict:
-    from webapp.assets import progress
-
-    state = progress.read(cache, run_id)
-    if state is not None:
-        return state
-    status_result = celery.send_task("assets.run_status", kwargs={"run_id": run_id}, queue="default")
-    try:
-        return status_result.get(timeout=15)
-    finally:
-        status_result.forget()
-
-
-def _follow_run(result, wait: bool, timeout: float):
-    import time
-
-    import redis
-
-    started = result.get(timeout=30)
-    if started.get("status") == "conflict":
-        return started
-    click.echo(f"ingestion {started['id']} started ({started.get('pages_total') or '?'} pages)")
-    if not wait:
-        return started
-    cache = redis.Redis.from_url(_settings().CACHE_REDIS_URL, socket_connect_timeout=5, socket_timeout=5)
-    tty = sys.stdout.isatty()
-    begun = time.monotonic()
-    last = None
-    while True:
-        run = _run_state(result.app, cache, started["id"])
-        line = _progress_line(run)
-        if tty:
-            click.echo(f"\r{line} {time.monotonic() - begun:5.0f}s", nl=False)
-        elif line != last:
-            click.echo(line)
-        last = line
-        if run["status"] in ("succeeded", "failed"):
-            if tty:
-                click.echo()
-            return run
-        if time.monotonic() - begun > timeout:
-            raise click.ClickException(f"run {started['id']} did not finish within {timeout:.0f}s")
-        time.sleep(0.5)
+# --wait, follows the run (workers/cli.py). Exit status 0: succeeded; 1: failed, or a run was
+# already in progress.
 
 
 @cli.command()
@@ -320,7 +261,10 @@ def _follow_run(result, wait: bool, timeout: float):
 @click.option("--timeout", type=float, default=900.0, show_default=True, help="Seconds to wait with --wait.")
 def ingest(wait, timeout):
     """Start a crypto asset ingestion run now (one at a time)."""
-    run = run_task("assets.ingest", {"trigger": "cli"}, on_wait=lambda result: _follow_run(result, wait, timeout))
+    from workers.cli import follow_run
+
+    settings = _settings()
+    run = run_task("assets.ingest", {"trigger": "cli"}, on_wait=lambda res: follow_run(res, wait, timeout, settings))
     if run.get("status") == "conflict":
         click.echo(f"an ingestion is already in progress: run {run.get('running_run_id')}", err=True)
         sys.exit(1)
