@@ -99,6 +99,10 @@ def url(*schemes: str):
                 parts.port  # noqa: B018  (raises ValueError on a bad port)
         except ValueError:
             raise ValueError("is not a valid URL") from None
+        if parts.scheme.lower() == "memory" and "memory" in schemes:  # flask-limiter's in-process storage
+            if value.lower() != "memory://":
+                raise ValueError("must be exactly memory:// (in-process storage has no host)")
+            return value
         if parts.scheme.lower() not in schemes or not parts.hostname:
             raise ValueError(f"must be a URL {' or '.join(s + '://host...' for s in schemes)}")
         return value

@@ -46,7 +46,7 @@ SETTINGS: tuple[Setting, ...] = (
     _s("CELERY_BROKER_URL", REDIS, None, "platform", derived="REDIS_URL"),
     _s("CELERY_RESULT_BACKEND", REDIS, None, "platform", derived="REDIS_URL with db + 1"),
     _s("CACHE_REDIS_URL", REDIS, None, "platform", derived="REDIS_URL with db + 2"),
-    _s("RATELIMIT_STORAGE_URI", REDIS, None, "platform", derived="CACHE_REDIS_URL"),
+    _s("RATELIMIT_STORAGE_URI", f.url("redis", "rediss", "memory"), None, "platform", derived="CACHE_REDIS_URL"),
     _s("HOST", f.text, "127.0.0.1", "platform"),
     _s("PORT", PORT, "8000", "platform"),
     _s("LOG_LEVEL", f.choice("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "INFO", "platform"),

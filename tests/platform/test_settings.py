@@ -161,3 +161,18 @@ def test_run_without_redis_and_without_redis_server_stops_with_one_line():
     assert done.returncode == 1
     line = one_error_line(done)
     assert line.startswith(f"Error: Redis at redis://:***@127.0.0.1:{port}/0 unreachable and no redis-server")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MONGO_URI", "mongodb://db1:27017,db2:27017/fido?replicaSet=rs0"),
+        ("MONGO_URI", "mongodb+srv://user:pw@cluster.example.net/fido"),
+        ("REDIS_URL", "rediss://:pw@cache.example.net:6380/0"),
+        ("RATELIMIT_STORAGE_URI", "memory://"),
+        ("BTC_PRICE_PROVIDERS", "Coinbase, coingecko"),
+    ],
+)
+def test_valid_values_are_accepted(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    assert getattr(load_config(), name)
