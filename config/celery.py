@@ -68,6 +68,8 @@ def celery_settings(config: dict) -> dict:
         "task_queues": [Queue(name, routing_key=name) for name in QUEUES],
         "task_routes": {
             "notifications.send_sms": {"queue": "notifications"},
+            # A status query must not wait behind the page tasks it reports on.
+            "assets.run_status": {"queue": "default"},
             "assets.*": {"queue": "ingestion"},
         },
         "beat_schedule": beat_schedule(config),

@@ -11,6 +11,8 @@ from pathlib import Path
 import mongoengine
 import redis
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def clean_state(app) -> None:
     """Empty every collection (indexes stay) and the test Redis databases (broker bindings stay)."""
@@ -43,16 +45,21 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02, message: 
         time.sleep(interval)
 
 
+def manage_env() -> dict:
+    """The environment of an operator's shell: the test broker, APP_ENV development."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env["APP_ENV"] = "development"
+    return env
+
+
 def run_manage(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """`python manage.py ARGS` as an operator runs it: a separate process that reaches the running
     system (this test process's worker thread) only through the test broker and result backend.
     The subprocess's own embedded database stays empty; what it prints comes back in task results."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env["APP_ENV"] = "development"  # as an operator's shell; the broker is still the test one
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=Path(__file__).resolve().parents[1],
-        env=env,
+        cwd=ROOT,
+        env=manage_env(),
         capture_output=True,
         text=True,
         timeout=timeout,

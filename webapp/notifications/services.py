@@ -33,6 +33,7 @@ from flask import current_app
 from pymongo import ReturnDocument
 from twilio.base.exceptions import TwilioRestException
 
+from config.fields import rate_window
 from webapp.extensions import get_redis
 from webapp.ids import object_id
 from webapp.notifications import outbox, twilio_client
@@ -159,16 +160,10 @@ def _transient(oid, attempts: int, error_code: str) -> dict:
 
 
 def rate_limit_delay() -> float:
-    """Seconds to wait before another SMS may go out under the global SMS_RATE_LIMIT ("10/s",
-    "600/m"), counted in a fixed window in Redis shared by every worker; 0 when allowed. Fails open
-    (0) when the cache Redis is unreachable."""
-    spec = str(current_app.config.get("SMS_RATE_LIMIT") or "")
-    try:
-        limit, unit = spec.split("/")
-        period = {"s": 1, "m": 60, "h": 3600}[unit.strip()[0]]
-        limit = int(limit)
-    except (ValueError, KeyError, IndexError):
-        return 0.0
+    """Seconds to wait before another SMS may go out under the global SMS_RATE_LIMIT ("10 per
+    second", "600/minute", validated at start), counted in a fixed window in Redis shared by every
+    worker; 0 when allowed. Fails open (0) when the cache Redis is unreachable."""
+    limit, period = rate_window(current_app.config["SMS_RATE_LIMIT"])
     now = time.time()
     window = int(now // period)
     key = f"fido:sms-rate:{period}:{window}"
