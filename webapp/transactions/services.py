@@ -26,7 +26,12 @@ from webapp.transactions.money import format_cents, to_cents
 from webapp.users.models import User
 
 log = logging.getLogger(__name__)
-_HIDDEN = {"stats_applied": 0, "stats_pending": 0, "stats_dirty_at": 0}
+
+
+def _hidden() -> dict:
+    """The projection of every read, built per call: drivers may mutate a projection dict during a
+    query (mongomock pops and re-adds `_id`), so one shared dict broke concurrent reads (500s)."""
+    return {"stats_applied": 0, "stats_pending": 0, "stats_dirty_at": 0}
 
 
 def _user_oid(user_id) -> ObjectId:
@@ -88,7 +93,7 @@ def create_transaction(data: dict) -> dict:
 
 def get_transaction(transaction_id) -> dict:
     oid = object_id(transaction_id)
-    doc = Transaction._get_collection().find_one({"_id": oid, "deleted": False}, _HIDDEN) if oid else None
+    doc = Transaction._get_collection().find_one({"_id": oid, "deleted": False}, _hidden()) if oid else None
     if doc is None:
         raise NotFound("Transaction not found.")
     return present(doc)
@@ -105,7 +110,7 @@ def update_transaction(transaction_id, data: dict) -> dict:
         doc = Transaction._get_collection().find_one_and_update(
             {"_id": oid, "deleted": False},
             {"$set": changes, "$inc": {"version": 1}},
-            projection=_HIDDEN,
+            projection=_hidden(),
             return_document=ReturnDocument.AFTER,
         )
     if doc is None:
@@ -143,7 +148,7 @@ def list_user_transactions(user_id, args: dict) -> dict:
         query["transaction_type"] = args["type"]
     coll = Transaction._get_collection()
     page, size = args["page"], args["page_size"]
-    rows = coll.find(query, _HIDDEN).sort([("transaction_date", -1), ("_id", -1)]).skip((page - 1) * size).limit(size)
+    rows = coll.find(query, _hidden()).sort([("transaction_date", -1), ("_id", -1)]).skip((page - 1) * size).limit(size)
     return {"items": [present(r) for r in rows], "total": coll.count_documents(query), "page": page, "page_size": size}
 
 
