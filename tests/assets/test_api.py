@@ -194,3 +194,15 @@ def test_an_unreachable_broker_is_503_and_frees_the_slot(app, client, admin_head
     run = IngestionRun.objects.get()
     assert run.status == "failed" and "could not enqueue" in run.errors[0]["message"]
     assert IngestionLock.objects.get(id="assets").run_id is None
+
+
+def test_listing_headers_private_revalidate_with_etag(sources, worker, client, admin_headers, read_headers):
+    ingest(client, admin_headers)
+    response = client.get("/api/v1/assets", headers=read_headers)
+    assert response.status_code == 200 and response.headers["ETag"]
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    again = client.get("/api/v1/assets", headers={**read_headers, "If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["Cache-Control"] == "private, no-cache"
+    missing = client.get("/api/v1/assets?datetime=2000-01-01T00:00:00Z", headers=read_headers)
+    assert missing.status_code == 404 and missing.headers["Cache-Control"] == "no-store"
