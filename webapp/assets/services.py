@@ -53,6 +53,16 @@ def _price(value) -> str | None:
     return None if value is None else format(value.to_decimal(), "f")
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str) -> str:
+    """A text cell safe to open in a spreadsheet (OWASP CSV injection): a cell starting with `=`,
+    `+`, `-`, `@`, tab or carriage return gets a leading `'`, so it is never read as a formula.
+    Only text columns pass through here; numbers (rank, price) are written as numbers."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
 def _render(snapshot: dict, limit: int, fmt: str) -> bytes:
     rows = (
         AssetItem._get_collection()
@@ -68,7 +78,9 @@ def _render(snapshot: dict, limit: int, fmt: str) -> bytes:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(CSV_HEADER)
-        writer.writerows((i["rank"], i["symbol"], i["name"], i["price_usd"] or "") for i in items)
+        writer.writerows(
+            (i["rank"], csv_text(i["symbol"]), csv_text(i["name"]), i["price_usd"] or "") for i in items
+        )
         return out.getvalue().encode()
     body = {"snapshot_id": str(snapshot["_id"]), "last_updated": snapshot["published_at"], "items": items}
     return json.dumps(AssetListSchema().dump(body), separators=(",", ":")).encode()
