@@ -35,6 +35,19 @@ def env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def env_float(name: str, default: float, minimum: float = 0.0) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value >= minimum or value == float("inf"):
+        raise ConfigError(f"{name} must be a number >= {minimum}, got {raw!r}")
+    return value
+
+
 def env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -80,6 +93,10 @@ class BaseConfig:
         self.PUBLIC_BASE_URL = e("PUBLIC_BASE_URL")
         self.FLOWER_BASIC_AUTH = e("FLOWER_BASIC_AUTH")
         self.FLOWER_PORT = env_int("FLOWER_PORT", 5555)
+        # Task events (task-sent, worker events) exist for flower only; on where flower runs.
+        self.CELERY_TASK_EVENTS = env_bool("CELERY_TASK_EVENTS", bool(self.FLOWER_BASIC_AUTH))
+        # Bound on connecting to the broker when a request publishes a task (then the outbox waits).
+        self.BROKER_CONNECT_TIMEOUT_SECONDS = env_float("BROKER_CONNECT_TIMEOUT_SECONDS", 1.0, minimum=0.05)
         self.WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2)
         self.WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 4)
         self.CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 7200)
@@ -100,6 +117,8 @@ class BaseConfig:
         self.NOTIFICATION_SWEEP_INTERVAL_SECONDS = env_int("NOTIFICATION_SWEEP_INTERVAL_SECONDS", 60)
         self.NOTIFICATION_STUCK_SECONDS = env_int("NOTIFICATION_STUCK_SECONDS", 300)
         self.STATS_RECONCILE_INTERVAL_SECONDS = env_int("STATS_RECONCILE_INTERVAL_SECONDS", 3600)
+        # Beat interval of the statistics outbox sweep (writes whose statistics task was never published).
+        self.STATS_SWEEP_INTERVAL_SECONDS = env_int("STATS_SWEEP_INTERVAL_SECONDS", 60)
         # A pending SMS younger than this is left to its own queued task by the sweeper.
         self.NOTIFICATION_PENDING_GRACE_SECONDS = env_int("NOTIFICATION_PENDING_GRACE_SECONDS", 30)
         # First retry delay of a transient SMS failure; doubles per attempt (capped), full jitter.

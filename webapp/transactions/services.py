@@ -1,8 +1,9 @@
 """Transactions: create, read, change, delete, list; every write triggers the statistics task.
 
-A write stores its document first (with the SMS outbox state on create) and only then enqueues
-work; an enqueue failure (Redis down) is logged, never surfaced: the outbox sweeper re-enqueues
-the SMS (`notification.status` pending) and the statistics task (`stats_dirty_at` still set).
+A write stores its document first (with the SMS outbox state on create) and only then publishes
+one task, the statistics step (`settle`), which after a creation publishes the SMS task; a publish
+failure (Redis down) is logged, never surfaced: the statistics sweeper re-publishes writes whose
+`stats_dirty_at` is still set, the SMS sweeper notifications with no live task.
 Changes are single atomic updates that bump `version`; a delete is a soft delete (`deleted`, version bumped) that the
 statistics task turns into a hard delete once the removal is counted.
 """
@@ -16,11 +17,11 @@ from bson import ObjectId
 from flask import current_app
 from pymongo import ReturnDocument
 
+from webapp import outbox
 from webapp.errors import Invalid, NotFound
 from webapp.ids import object_id
-from webapp.notifications import outbox
 from webapp.notifications import services as notifications
-from webapp.transactions import analytics
+from webapp.transactions import analytics, stats
 from webapp.transactions.models import Transaction
 from webapp.transactions.money import format_cents, to_cents
 from webapp.users.models import User
@@ -85,10 +86,20 @@ def create_transaction(data: dict) -> dict:
         "notification": notifications.initial_state(now),
     }
     Transaction._get_collection().insert_one(doc)
-    # The SMS task also applies this transaction's statistics (its text shows the new balance).
-    if enqueue("transactions.apply_stats", doc["_id"]):
-        notifications.enqueue_sms(doc["_id"])
+    # One publish per request: the statistics task counts it, then publishes its SMS (whose text
+    # shows the new balance). A failed publish is left to the sweepers.
+    outbox.enqueue("transactions.apply_stats", str(doc["_id"]), sms=True)
     return present(doc)
+
+
+def settle(transaction_id: str, sms: bool = False) -> str:
+    """The statistics step after a write: count the change; after a creation (`sms`), publish the
+    transaction's SMS task once the balance includes it. Idempotent (see stats, and
+    notifications.publish_first_sms). Returns what the statistics step did."""
+    outcome = stats.apply_transaction(transaction_id)
+    if sms:
+        notifications.publish_first_sms(transaction_id)
+    return outcome
 
 
 def get_transaction(transaction_id) -> dict:

@@ -178,13 +178,14 @@ def apply_transaction(transaction_id: str) -> str:
 
 
 def sweep_dirty(grace_seconds: int, limit: int = 500) -> int:
-    """Re-enqueue the statistics task of transactions written more than `grace_seconds` ago whose
-    change is still not counted (its enqueue failed, e.g. Redis down). Returns how many."""
-    from webapp.notifications import outbox
+    """Re-publish the statistics task of transactions written more than `grace_seconds` ago whose
+    change is still not counted (its publish failed, e.g. Redis down), over one broker connection.
+    Returns how many were published."""
+    from webapp import outbox
 
     before = datetime.now(UTC) - timedelta(seconds=grace_seconds)
     rows = Transaction._get_collection().find({"stats_dirty_at": {"$lte": before}}, {"_id": 1}).limit(limit)
-    return sum(outbox.enqueue("transactions.apply_stats", str(row["_id"])) for row in rows)
+    return outbox.enqueue_many("transactions.apply_stats", [((str(row["_id"]),), {}) for row in rows])
 
 
 def balances(user_ids: list) -> dict:
