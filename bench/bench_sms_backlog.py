@@ -29,7 +29,7 @@ SWEEP_EVERY_S = 5.0
 
 
 def _standin():
-    from tests.standins.twilio import TwilioStandin
+    from standins.twilio import TwilioStandin
 
     class Standin(TwilioStandin):
         accepted_at: list = []
@@ -48,7 +48,7 @@ def _sent_per_transaction(standin) -> Counter:
 
 
 def run() -> dict:
-    from tests.standins import twilio as tw
+    from standins import twilio as tw
     from tests.support import clean_state
     from webapp.notifications import sweeper
     from webapp.transactions.services import create_transaction

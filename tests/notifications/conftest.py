@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.standins.twilio import twilio, twilio_server  # noqa: F401  (fixtures)
+from tests.twilio_fixtures import twilio, twilio_server  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
