@@ -118,6 +118,8 @@ class BaseConfig:
         self.CELERY_RESULT_BACKEND = self.CELERY_RESULT_BACKEND or redis_db_url(self.REDIS_URL, 1)
         self.CACHE_REDIS_URL = self.CACHE_REDIS_URL or redis_db_url(self.REDIS_URL, 2)
         self.RATELIMIT_STORAGE_URI = self.RATELIMIT_STORAGE_URI or self.CACHE_REDIS_URL
+        if self.CELERY_TASK_EVENTS is None:  # events exist for flower: on where flower runs
+            self.CELERY_TASK_EVENTS = bool(self.FLOWER_BASIC_AUTH)
 
         # flask-smorest / OpenAPI.
         self.API_TITLE = "Fido back office API"

@@ -66,6 +66,8 @@ SETTINGS: tuple[Setting, ...] = (
     _s("BEAT_SCHEDULE_FILE", f.text, "/tmp/fido-celerybeat-schedule", "platform"),
     _s("FLOWER_BASIC_AUTH", f.user_password, None, "platform", secret=True),
     _s("FLOWER_PORT", PORT, "5555", "platform"),
+    _s("CELERY_TASK_EVENTS", f.boolean, None, "platform", derived="on when FLOWER_BASIC_AUTH is set"),
+    _s("BROKER_CONNECT_TIMEOUT_SECONDS", f.number(0.05, exclusive=False), "1", "platform"),
     # Users, transactions, notifications (SMS), statistics.
     _s("DEFAULT_CURRENCY", f.currency, "GHS", "transactions"),
     _s("TWILIO_ACCOUNT_SID", f.text, None, "transactions"),
@@ -81,6 +83,7 @@ SETTINGS: tuple[Setting, ...] = (
     _s("NOTIFICATION_PENDING_GRACE_SECONDS", f.integer(0), "30", "transactions"),
     _s("NOTIFICATION_STUCK_SECONDS", POSITIVE, "300", "transactions"),
     _s("STATS_RECONCILE_INTERVAL_SECONDS", INTERVAL, "3600", "transactions"),
+    _s("STATS_SWEEP_INTERVAL_SECONDS", INTERVAL, "60", "transactions"),
     # Chatbot dialogs and consent.
     _s("DIALOG_CLEANUP_INTERVAL_SECONDS", INTERVAL, "3600", "dialogs"),
     _s("DIALOG_CONSENT_TTL_SECONDS", POSITIVE, "86400", "dialogs"),

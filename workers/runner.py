@@ -60,6 +60,8 @@ def _ensure_admin_key(app) -> str:
 def run_embedded(settings, with_flower: bool = False, demo: bool = False) -> int:
     from webapp import create_app
 
+    if with_flower:
+        settings.CELERY_TASK_EVENTS = True  # flower shows what the worker's events tell it
     private_redis = _ensure_redis(settings)
     started = []
     demo_part = None
