@@ -184,7 +184,7 @@ def _http(app) -> list[dict]:
         SMS_RATE_LIMIT="100000 per second",
     )
     key = make_key("write")
-    user_id = create_user({"name": "Load", "email": "load@bench.local", "phone_number": "+233241234567"})["id"]
+    user_id = str(create_user({"name": "Load", "email": "load@bench.local", "phone_number": "+233241234567"}).user.id)
     posted: dict = {}
     lock = threading.Lock()
     worker = start_worker(app, concurrency=4)

@@ -2,7 +2,16 @@
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from webapp.notifications.models import CALLBACK_STATUS
+# Twilio callback MessageStatus -> our notification status.
+CALLBACK_STATUS = {
+    "accepted": "sent",
+    "queued": "sent",
+    "sending": "sent",
+    "sent": "sent",
+    "delivered": "delivered",
+    "undelivered": "undelivered",
+    "failed": "failed",
+}
 
 
 class StatusCallbackSchema(Schema):
