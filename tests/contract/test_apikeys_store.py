@@ -1,0 +1,50 @@
+"""Contract of the API keys store (`webapp.apikeys.store`): lookups, revocation and upserts under
+racing requests. Each test names the MongoDB guarantee it relies on."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.contract.racing import is_real_mongo, race, uses_index
+from webapp.apikeys import store
+from webapp.apikeys.models import ApiKey
+from webapp.apikeys.services import generate_key, hash_key
+
+
+@pytest.fixture
+def key(app):
+    plain = generate_key()
+    return store.insert_key("contract", "write", hash_key(plain), plain[:9])
+
+
+def test_racing_revokes_succeed_once(key):
+    """Relies on: a conditional update (`revoked_at: null`) is atomic: one of N revokes wins."""
+    assert race(lambda i: store.revoke(key.id)).count(True) == 1
+    assert store.find_active_by_hash(key.key_hash) is None
+
+
+def test_lookup_racing_a_revoke_sees_the_key_active_or_gone(key):
+    """Relies on: single-document reads never see a half-written document, so a lookup racing a
+    revoke finds the key active (before) or not at all (after); once revoked, never active."""
+    results = race(lambda i: store.revoke(key.id) if i == 0 else store.find_active_by_hash(key.key_hash))
+    assert results[0] is True
+    assert all(r is None or r.revoked_at is None for r in results[1:])
+    assert store.find_active_by_hash(key.key_hash) is None
+
+
+def test_racing_upserts_of_one_key_make_one_document(app):
+    """Relies on: an upsert on a field with a unique index makes one document; a racing upsert
+    that loses with a duplicate-key error is retried by MongoDB as an update (equality filter on
+    the unique field), so every caller gets the key."""
+    plain = generate_key()
+    docs = race(lambda i: store.upsert_key("ops", "admin", hash_key(plain), plain[:9]))
+    assert all(doc is not None and doc.scope == "admin" for doc in docs)
+    assert ApiKey.objects(key_hash=hash_key(plain)).count() == 1
+    assert len({doc.id for doc in docs}) == 1
+
+
+def test_lookup_uses_the_hash_index(key):
+    """Real MongoDB only (`explain`): a request finds its key through the unique `key_hash` index."""
+    if not is_real_mongo():
+        return  # mongomock has no query planner
+    assert uses_index(ApiKey._get_collection().find({"key_hash": key.key_hash, "revoked_at": None}))
