@@ -60,3 +60,12 @@ def sorts_in_memory(cursor) -> bool:
     """Whether a query's winning plan has an in-memory SORT stage (real MongoDB only)."""
     plan = str(cursor.explain().get("queryPlanner", {}).get("winningPlan", {}))
     return "'SORT'" in plan
+
+
+def declare_indexes(*documents) -> None:
+    """Create the documents' declared indexes now. MongoEngine creates them lazily on a class's
+    first use and lets other threads use the collection meanwhile, so threads racing on a
+    process's very first use could write before a unique index exists; a deployed database has
+    them from the first start on."""
+    for document in documents:
+        document.ensure_indexes()

@@ -9,10 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bson import ObjectId
 
-from tests.contract.racing import THREADS, is_real_mongo, race, sorts_in_memory, uses_index
+from tests.contract.racing import THREADS, declare_indexes, is_real_mongo, race, sorts_in_memory, uses_index
 from webapp.clock import utcnow
 from webapp.transactions import figures_store, stats, store
 from webapp.transactions.models import DayBucket, Transaction, UserStats
+
+
+@pytest.fixture(autouse=True)
+def _indexes(app):
+    declare_indexes(Transaction, UserStats, DayBucket)
 
 
 @pytest.fixture
@@ -89,11 +94,14 @@ def test_stats_event_claim_has_one_winner(account):
     """Relies on: a conditional update (`stats_version` unchanged, nothing pending) is atomic, so
     two workers never claim two different events for one change."""
     oid = new_txn(account)["_id"]
-    assert race(lambda i: stats.claim_event(oid)[0]).count("pending") == THREADS  # claimed or read back
-    state = store.stats_state(oid)
-    assert state["stats_pending"]["event"] == f"{oid}:0>1"
-    claims = race(lambda i: store.claim_stats_event(oid, 0, {"event": f"other-{i}"}))
-    assert claims.count(True) == 0  # already pending: nobody claims another event
+    claims = race(lambda i: store.claim_stats_event(oid, 0, {"event": f"event-{i}"}))
+    assert claims.count(True) == 1
+    assert store.stats_state(oid)["stats_pending"] == {"event": f"event-{claims.index(True)}"}
+    # Through the service: every racer either claims the change or reads back the pending event.
+    other = new_txn(account)["_id"]
+    states = race(lambda i: stats.claim_event(other)[0])
+    assert set(states) <= {"pending", "raced"} and "pending" in states
+    assert store.stats_state(other)["stats_pending"]["event"] == f"{other}:0>1"
 
 
 def test_apply_transaction_counts_each_change_once(account):

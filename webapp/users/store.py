@@ -33,11 +33,6 @@ def find(oid: ObjectId) -> User | None:
     return User.objects(id=oid).first()
 
 
-def find_by_email_index(email: str) -> User | None:
-    """The user holding `email` (any case), or None. One read on the unique `email_key` index."""
-    return User.objects(email_key=email.lower()).first()
-
-
 def phone_number(oid: ObjectId) -> str | None:
     """The user's phone number, or None when there is no such user. One read by _id, one field."""
     row = User.objects(id=oid).only("phone_number").as_pymongo().first()
