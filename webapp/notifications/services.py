@@ -7,7 +7,7 @@ If a publish fails, the sweeper (`webapp.notifications.sweeper`) publishes it la
 
 The statistics are counted before the text is composed: normally by the statistics step that
 published this task; when the sweeper published it because that step was late or lost, this task
-counts them first (`stats.apply_transaction`, only when behind: one guarded event, never twice),
+counts them first (`webapp.transactions.services.settle`, only when behind: one guarded event, never twice),
 so the balance in the SMS always includes the transaction.
 
 At most one live task per notification: every publish is a compare-and-set on
@@ -54,7 +54,7 @@ from webapp.money import grouped
 from webapp.notifications import pacing, twilio_client
 from webapp.provenance import source_label
 from webapp.transactions import services as transactions
-from webapp.transactions import stats, store
+from webapp.transactions import store
 from webapp.users import services as users
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def send_transaction_sms(transaction_id: str) -> dict:
         _finish(oid, attempts, "skipped")
         return {"result": "skipped"}
     if doc.get("stats_pending") is not None or (doc.get("stats_version") or 0) < doc["version"]:
-        stats.apply_transaction(transaction_id)  # published by the sweeper before its statistics step
+        transactions.settle(transaction_id)  # published by the sweeper before its statistics step
     body = compose(doc, transactions.balances([doc["user_id"]]).get(doc["user_id"], 0))
     try:
         message = twilio_client.get_client(cfg).messages.create(**_message_args(cfg, phone, body, oid))
