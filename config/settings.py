@@ -65,6 +65,9 @@ class BaseConfig:
         e = env_str
         self.SECRET_KEY = e("SECRET_KEY", "dev-insecure-secret-key")
         self.MONGO_URI = e("MONGO_URI", "mongomock://localhost/fido")
+        # Embedded database file (relative to the working directory; empty: in memory only).
+        self.EMBEDDED_DB_PATH = os.environ.get("EMBEDDED_DB_PATH", "var/embedded.db").strip()
+        self.EMBEDDED_SNAPSHOT_SECONDS = env_int("EMBEDDED_SNAPSHOT_SECONDS", 5)
         self.REDIS_URL = e("REDIS_URL", "redis://127.0.0.1:6379/0")
         self.CELERY_BROKER_URL = e("CELERY_BROKER_URL", self.REDIS_URL)
         self.CELERY_RESULT_BACKEND = e("CELERY_RESULT_BACKEND", redis_db_url(self.REDIS_URL, 1))
@@ -157,6 +160,8 @@ class BaseConfig:
             raise ConfigError("LOG_FORMAT must be 'json' or 'text'")
         if not self.MONGO_URI.startswith(("mongomock://", "mongodb://", "mongodb+srv://")):
             raise ConfigError("MONGO_URI must start with mongomock://, mongodb:// or mongodb+srv://")
+        if self.EMBEDDED_SNAPSHOT_SECONDS < 1:
+            raise ConfigError(f"EMBEDDED_SNAPSHOT_SECONDS: must be at least 1 (got '{self.EMBEDDED_SNAPSHOT_SECONDS}')")
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()} | {
