@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import redis
@@ -54,20 +55,22 @@ class Runner:
         for name in [k for k, v in env.items() if v is None]:  # None: unset, the product's default
             self.env.pop(name, None)
         self.cwd = cwd
+        self.key = ADMIN_KEY  # the key `call` sends
         self.proc = None
-        self.output = ""
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, ready: bool = True) -> Runner:
+        # Files, not pipes: a pipe nobody reads while the process runs fills up and blocks its logging.
+        self._out, self._err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "manage.py"), "run"],
             cwd=self.cwd,
             env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=self._out,
+            stderr=self._err,
             text=True,
         )
         if ready:
@@ -79,24 +82,41 @@ class Runner:
             return requests.get(f"{self.url}/health/live", timeout=3).status_code == 200
         except requests.ConnectionError:
             if self.proc.poll() is not None:
-                raise AssertionError(f"runner exited: {self.proc.stderr.read()}") from None
+                raise AssertionError(f"runner exited: {self._read()[1]}") from None
             return False
 
     def call(self, method: str, path: str, **kwargs) -> requests.Response:
-        headers = {"X-API-Key": ADMIN_KEY, **kwargs.pop("headers", {})}
+        headers = {"X-API-Key": self.key, **kwargs.pop("headers", {})}
         return requests.request(method, f"{self.url}/api/v1{path}", headers=headers, timeout=10, **kwargs)
+
+    def _read(self) -> tuple[str, str]:
+        texts = []
+        for fh in (self._out, self._err):
+            fh.seek(0)
+            texts.append(fh.read())
+        return texts[0], texts[1]
 
     def stop(self, sig=signal.SIGTERM, timeout: float = 60) -> subprocess.CompletedProcess:
         self.proc.send_signal(sig)
-        out, err = self.proc.communicate(timeout=timeout)
-        self.output = out + err
-        return subprocess.CompletedProcess(self.proc.args, self.proc.returncode, out, err)
+        return self.wait(timeout)
 
     def wait(self, timeout: float = 60) -> subprocess.CompletedProcess:
-        out, err = self.proc.communicate(timeout=timeout)
+        self.proc.wait(timeout)
+        out, err = self._read()
         return subprocess.CompletedProcess(self.proc.args, self.proc.returncode, out, err)
+
+    def manage(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        """`python manage.py ARGS` as an operator runs it next to this runner (same settings)."""
+        return subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            cwd=self.cwd,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
-            self.proc.communicate(timeout=30)
+            self.proc.wait(30)
