@@ -1,4 +1,4 @@
-"""The embedded `_id` fast path answers every query exactly as mongomock's full scan does.
+"""The embedded fast paths (by `_id`, by unique key) answer every query as mongomock's scan does.
 
 Two in-process databases receive the same random sequence of inserts, updates, deletes and
 queries: one through the embedded mode's patched collections (fast path on), one through a plain
@@ -16,6 +16,7 @@ from webapp.embedded_db import EmbeddedState, _patches
 OIDS = [ObjectId(f"{n:024x}") for n in range(1, 5)]
 IDS = st.sampled_from([*OIDS, "a", "b", 1, 2, 3])
 VALUES = st.integers(min_value=0, max_value=3)
+UNIQUES = st.sampled_from(["x", "y", 1, None, OIDS[0]])
 FILTERS = st.one_of(
     IDS.map(lambda i: {"_id": i}),
     st.tuples(IDS, VALUES).map(lambda t: {"_id": t[0], "v": t[1]}),
@@ -26,9 +27,17 @@ FILTERS = st.one_of(
     st.just({"_id": 1.0}),
     st.just({"_id": {"$gt": 1}}),
     st.just({}),
+    UNIQUES.map(lambda u: {"u": u}),
+    st.tuples(UNIQUES, VALUES).map(lambda t: {"u": t[0], "v": t[1]}),
+    st.tuples(IDS, UNIQUES).map(lambda t: {"_id": t[0], "u": t[1]}),
+    st.just({"u": True}),
+    st.just({"u": {"$in": ["x", "y"]}}),
 )
 OPS = st.one_of(
     st.tuples(st.just("insert"), IDS, VALUES),
+    st.tuples(st.just("insert_u"), IDS, UNIQUES),
+    st.tuples(st.just("set_u"), FILTERS, UNIQUES),
+    st.tuples(st.just("unset_u"), FILTERS, VALUES),
     st.tuples(st.just("update_one"), FILTERS, VALUES),
     st.tuples(st.just("update_many"), FILTERS, VALUES),
     st.tuples(st.just("upsert"), FILTERS, VALUES),
@@ -44,7 +53,10 @@ def _collections():
     _patches.install(mongomock)
     fast = mongomock.MongoClient()
     fast._fido_embedded = EmbeddedState()
-    return fast.db.things, mongomock.MongoClient().db.things
+    pair = fast.db.things, mongomock.MongoClient().db.things
+    for coll in pair:
+        coll.create_index("u", unique=True)
+    return pair
 
 
 def _result(raw: dict) -> dict:
@@ -72,6 +84,12 @@ def _run(coll, op):
     try:
         if kind == "insert":
             return coll.insert_one({"_id": arg, "v": value}).inserted_id
+        if kind == "insert_u":
+            return coll.insert_one({"_id": arg, "u": value}).inserted_id
+        if kind == "set_u":
+            return _result(coll.update_many(arg, {"$set": {"u": value}}).raw_result)
+        if kind == "unset_u":
+            return _result(coll.update_one(arg, {"$unset": {"u": ""}}).raw_result)
         if kind == "update_one":
             return _result(coll.update_one(arg, {"$set": {"v": value}}).raw_result)
         if kind == "update_many":

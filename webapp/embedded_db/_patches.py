@@ -7,14 +7,18 @@ Contracts:
 - `_insert`, `_update`, `_delete`, `_find_and_modify` run under the client's write lock, so a
   conditional write can never act on a document another thread changed between match and write.
 - `_iter_documents` with a filter pinning `_id` to one ObjectId/str/int (or `$in` of such values
-  naming at most one stored document) tests only that document against the whole filter; every
-  other filter scans as before. Results are identical (tests/platform/test_embedded_fastpath.py).
+  naming at most one stored document) tests only that document against the whole filter; a filter
+  naming every field of a unique index with plain values tests only the documents the index's
+  dictionary names (`_unique`); every other filter scans as before. Results are identical
+  (tests/embedded/test_fastpath.py).
 - public collection calls bump `operations` once each (nested calls inside them do not).
 """
 
 from __future__ import annotations
 
 import contextlib
+
+from webapp.embedded_db import _unique
 
 _WRITES = ("_insert", "_update", "_delete", "_find_and_modify")
 _COUNTED = (
@@ -99,12 +103,30 @@ def install(mongomock) -> None:
 
         setattr(collection_cls, name, counted)
 
+    _unique.install(mongomock)
     scan = collection_cls._iter_documents
 
-    def iter_documents(self, filter_):
-        ids = _pinned_ids(filter_, object_id_type) if _state(self) is not None else None
+    def by_unique_key(self, state, filter_):
+        store = self._store
+        ids = _unique.lookup(store, filter_, object_id_type, state.lock)
         if ids is None:
             return scan(self, filter_)
+        if store._ttl_indexes:
+            store._remove_expired_documents()
+        found = [doc for doc in (store._documents.get(i) for i in ids) if doc is not None]
+        if len(found) > 1:  # natural order of several documents: leave it to the scan
+            return scan(self, filter_)
+        if not found:
+            filter_applies(filter_, {})  # still reject an invalid filter, as the scan would
+        return (doc for doc in found if filter_applies(filter_, doc))
+
+    def iter_documents(self, filter_):
+        state = _state(self)
+        if state is None:
+            return scan(self, filter_)
+        ids = _pinned_ids(filter_, object_id_type)
+        if ids is None:
+            return by_unique_key(self, state, filter_)
         store = self._store
         found = []
         with contextlib.suppress(TypeError):  # an unhashable value: scan
