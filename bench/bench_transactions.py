@@ -217,8 +217,8 @@ def _spread(values: list[float]) -> dict:
 
 
 def _sustained(app) -> list[dict]:
-    from tests.standins import twilio as tw
-    from tests.standins.twilio import TwilioStandin
+    from standins import twilio as tw
+    from standins.twilio import TwilioStandin
     from tests.support import clean_state, make_key
     from webapp.users.services import create_user
 

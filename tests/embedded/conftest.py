@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.embedded.runner import flush_redis
-from tests.standins.twilio import twilio_server  # noqa: F401  (fixture)
+from tests.twilio_fixtures import twilio_server  # noqa: F401  (fixture)
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bson import ObjectId
 
+from standins.price_providers import CoinGeckoStandin
 from tests.embedded.runner import Runner, free_port
-from tests.standins.price_providers import CoinGeckoStandin
 from tests.support import wait_for
 
 

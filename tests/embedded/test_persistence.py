@@ -7,8 +7,8 @@ import signal
 
 import bson
 
+from standins.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
 from tests.embedded.runner import Runner, flush_redis, free_port
-from tests.standins.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
 from tests.support import wait_for
 
 USER = {"name": "Kofi Boateng", "email": "kofi@example.com", "phone_number": "+233201112223"}
