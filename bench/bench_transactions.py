@@ -229,7 +229,7 @@ def _sustained(app) -> list[dict]:
         TWILIO_AUTH_TOKEN=tw.AUTH_TOKEN,
         TWILIO_FROM_NUMBER=tw.FROM_NUMBER,
         TWILIO_API_BASE_URL=standin.url,
-        SMS_RATE_LIMIT="100000/s",
+        SMS_RATE_LIMIT="100000 per second",
     )
     key = make_key("write")
     users = [

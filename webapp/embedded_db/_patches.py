@@ -6,6 +6,9 @@ one (none exists in this code base) runs unpatched behaviour.
 Contracts:
 - `_insert`, `_update`, `_delete`, `_find_and_modify` run under the client's write lock, so a
   conditional write can never act on a document another thread changed between match and write.
+  Writes change stored documents in place, so a reader copies each document (`_copy_only_fields`)
+  under the same lock: a read racing a write otherwise failed with "dictionary changed size during
+  iteration" (a 500).
 - `_iter_documents` with a filter pinning `_id` to one ObjectId/str/int (or `$in` of such values
   naming at most one stored document) tests only that document against the whole filter; a filter
   naming every field of a unique index with plain values tests only the documents the index's
@@ -21,6 +24,7 @@ import contextlib
 from webapp.embedded_db import _unique
 
 _WRITES = ("_insert", "_update", "_delete", "_find_and_modify")
+_READ_COPY = "_copy_only_fields"  # copies one stored document for a reader
 _COUNTED = (
     "find",
     "find_one",
@@ -86,6 +90,17 @@ def install(mongomock) -> None:
                 return __original(self, *args, **kwargs)
 
         setattr(collection_cls, name, locked)
+
+    copy_fields = getattr(collection_cls, _READ_COPY)
+
+    def copy_locked(self, *args, **kwargs):
+        state = _state(self)
+        if state is None:
+            return copy_fields(self, *args, **kwargs)
+        with state.lock:
+            return copy_fields(self, *args, **kwargs)
+
+    setattr(collection_cls, _READ_COPY, copy_locked)
 
     for name in _COUNTED:
         original = getattr(collection_cls, name)
