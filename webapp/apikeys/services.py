@@ -48,6 +48,12 @@ def issue_key(name: str, scope: str) -> IssuedKey:
     return IssuedKey(*create_key(name, scope))
 
 
+def register_hashed_key(name: str, scope: str, key_hash: str, prefix: str) -> ApiKey:
+    """Store a key the caller generated, given only its SHA-256 hash and display prefix (the
+    `create-api-key` CLI: the plaintext never leaves its process). Not idempotent."""
+    return store.insert_key(name, scope, key_hash, prefix)
+
+
 def ensure_key(name: str, scope: str, key: str) -> ApiKey:
     """Make sure a key with exactly this value exists, active, with this scope (idempotent upsert)."""
     return store.upsert_key(name, scope, hash_key(key), key[:9])
