@@ -76,6 +76,7 @@ class BaseConfig:
         self.LOG_FORMAT = e("LOG_FORMAT", "json")
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.RATE_LIMIT_DEFAULT = e("RATE_LIMIT_DEFAULT", "600 per minute")
+        self.RATE_LIMIT_AUTH_FAILURES = e("RATE_LIMIT_AUTH_FAILURES", "30 per minute")
         self.ADMIN_API_KEY = e("ADMIN_API_KEY")
         self.PUBLIC_BASE_URL = e("PUBLIC_BASE_URL")
         self.FLOWER_BASIC_AUTH = e("FLOWER_BASIC_AUTH")
@@ -146,11 +147,6 @@ class BaseConfig:
         self.OPENAPI_JSON_PATH = "openapi.json"
         self.OPENAPI_SWAGGER_UI_PATH = "docs"
         self.OPENAPI_SWAGGER_UI_URL = "/api/docs/static/"
-        # Flask-Limiter reads its own keys.
-        self.RATELIMIT_HEADERS_ENABLED = True
-        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-        self.RATELIMIT_SWALLOW_ERRORS = True
-        self.RATELIMIT_KEY_PREFIX = "fido-rl"
 
     def validate(self) -> None:
         if self.LOG_FORMAT not in {"json", "text"}:
