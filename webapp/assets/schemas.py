@@ -6,7 +6,7 @@ from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from webapp.assets.models import RUN_STATUSES, TRIGGERS
-from webapp.fields import UtcDateTime
+from webapp.fields import Integer, UtcDateTime
 from webapp.pagination import page_schema
 
 FORMATS = ("json", "csv")
@@ -15,7 +15,7 @@ FORMATS = ("json", "csv")
 class AssetQuerySchema(Schema):
     """`?limit=&datetime=&format=`; undocumented parameters are ignored (the API's convention)."""
 
-    limit = fields.Integer(load_default=None, strict=False, metadata={"description": "1..ASSET_LIMIT, default 50"})
+    limit = Integer(load_default=None, metadata={"description": "1..ASSET_LIMIT, default 50"})
     at = UtcDateTime(
         data_key="datetime",
         load_default=None,
