@@ -8,6 +8,7 @@ from webapp.assets import services
 from webapp.assets.schemas import AssetListSchema, AssetQuerySchema, IngestionRunPageSchema, IngestionRunSchema
 from webapp.auth import require_scope
 from webapp.http import Blueprint
+from webapp.openapi import answers
 from webapp.pagination import PageArgsSchema
 
 blp = Blueprint("assets", __name__, url_prefix="/api/v1", description="Crypto asset snapshots and their ingestion")
@@ -38,6 +39,7 @@ class Ingestions(MethodView):
         return services.list_runs(args["page"], args["page_size"])
 
     @require_scope("admin")
+    @answers(503)
     @blp.response(202, IngestionRunSchema)
     @blp.alt_response(409, description="A run is in progress; `errors.running_run_id` names it")
     def post(self):

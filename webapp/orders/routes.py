@@ -5,6 +5,7 @@ from flask import g
 from flask.views import MethodView
 
 from webapp.http import Blueprint
+from webapp.openapi import answers
 from webapp.orders import services
 from webapp.orders.schemas import (
     IdempotencyHeaderSchema,
@@ -28,6 +29,7 @@ class Orders(MethodView):
         return services.list_orders(args["page_size"], args["cursor"])
 
     @limited("RATE_LIMIT_ORDERS")
+    @answers(409, 503)
     @blp.arguments(IdempotencyHeaderSchema, location="headers")
     @blp.arguments(OrderCreateSchema)
     @blp.response(201, OrderSchema)

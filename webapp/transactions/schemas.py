@@ -41,7 +41,7 @@ class NotificationSchema(Schema):
 class TransactionSchema(Schema):
     id = fields.String(required=True)
     user_id = fields.String(required=True)
-    full_name = Text(required=True)
+    full_name = fields.String(required=True)
     transaction_date = fields.DateTime(required=True)
     transaction_amount = fields.String(required=True, metadata={"description": 'Decimal string, e.g. "120.50".'})
     transaction_type = fields.String(required=True)
