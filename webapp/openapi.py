@@ -11,6 +11,8 @@ schemathesis run):
   503 ...: the domain rules only the view knows);
 - a parameter whose bound is a setting (`x-maximum-setting` in its metadata) gets that setting's
   value as `maximum`;
+- a schema class may add JSON Schema keywords marshmallow cannot state in `OPENAPI_EXTRA`
+  (`{"minProperties": 1}` for a change that needs at least one field);
 - an `Amount` is `oneOf` a number (exclusive bounds, `multipleOf`) and a string with the pattern the
   server matches.
 """
@@ -71,6 +73,11 @@ class ContractPlugin(BasePlugin):
     def __init__(self, app: Flask):
         self.app = app
         self.operation_ids: set[str] = set()
+
+    def schema_helper(self, name, definition, **kwargs):
+        schema = kwargs.get("schema")
+        schema_class = schema if isinstance(schema, type) else type(schema)
+        return dict(getattr(schema_class, "OPENAPI_EXTRA", {}))
 
     def _view_method(self, endpoint: str, method: str):
         view = self.app.view_functions.get(endpoint)

@@ -18,6 +18,9 @@ blp = Blueprint("assets", __name__, url_prefix="/api/v1", description="Crypto as
 class Assets(MethodView):
     @blp.arguments(AssetQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, AssetListSchema, description="JSON, or text/csv with format=csv")
+    @blp.alt_response(
+        200, schema={"type": "string"}, content_type="text/csv", description="JSON, or text/csv with format=csv"
+    )
     @blp.alt_response(304, description="If-None-Match matched the ETag")
     @blp.alt_response(404, description="No snapshot published at or before `datetime`")
     @blp.alt_response(503, description="No snapshot published yet")

@@ -19,6 +19,8 @@ class TransactionCreateSchema(Schema):
 
 
 class TransactionUpdateSchema(Schema):
+    OPENAPI_EXTRA = {"minProperties": 1}  # the document states what `_not_empty` enforces
+
     full_name = Text(validate=validate.Length(min=1, max=200))
     transaction_date = UtcDateTime()
     transaction_amount = Amount(places=2, maximum=MAX_AMOUNT)
