@@ -15,6 +15,7 @@ def test_no_quote_yet_is_503(client, read_headers):
     response = client.get("/api/v1/prices/btc", headers=read_headers)
     assert response.status_code == 503
     assert response.json["code"] == 503 and "No BTC price" in response.json["message"]
+    assert response.headers["Retry-After"] == "15"  # the next scheduled refresh (BTC_PRICE_REFRESH_SECONDS)
 
 
 def test_needs_an_api_key(client):

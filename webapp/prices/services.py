@@ -183,14 +183,19 @@ def quote_age(quote: dict) -> float:
     return max(0.0, (datetime.now(UTC) - quote["fetched_at"]).total_seconds())
 
 
+def _unavailable(message: str) -> Unavailable:
+    """A 503 that knows when to retry: the next scheduled refresh, BTC_PRICE_REFRESH_SECONDS away at most."""
+    return Unavailable(message, headers={"Retry-After": str(current_app.config["BTC_PRICE_REFRESH_SECONDS"])})
+
+
 def fresh_quote() -> dict:
     """The latest quote if it is at most BTC_PRICE_MAX_AGE_SECONDS old; Unavailable (503) otherwise."""
     quote = latest_quote()
     if quote is None:
-        raise Unavailable("No BTC price is available yet; retry shortly.")
+        raise _unavailable("No BTC price is available yet; retry shortly.")
     max_age = current_app.config["BTC_PRICE_MAX_AGE_SECONDS"]
     if quote_age(quote) > max_age:
-        raise Unavailable(f"The BTC price is older than {max_age} seconds; retry shortly.")
+        raise _unavailable(f"The BTC price is older than {max_age} seconds; retry shortly.")
     return quote
 
 
@@ -198,7 +203,7 @@ def price_view() -> dict:
     """The API answer for the latest quote; Unavailable (503) when there is none."""
     quote = latest_quote()
     if quote is None:
-        raise Unavailable("No BTC price is available yet; retry shortly.")
+        raise _unavailable("No BTC price is available yet; retry shortly.")
     age = quote_age(quote)
     return {
         "base": "BTC",
