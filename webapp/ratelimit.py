@@ -186,7 +186,7 @@ def check_request() -> None:
 
 
 def _add_headers(response):
-    headers = getattr(g, "rate_limit_headers", None)
+    headers = g.pop("rate_limit_headers", None)  # never carried to another response
     if headers:
         for name, value in headers.items():
             response.headers.setdefault(name, value)
