@@ -75,11 +75,22 @@ def cli():
 
 @cli.command()
 @click.option("--with-flower", is_flag=True, help="Also start flower on the same broker.")
-def run(with_flower):
+@click.option("--demo", is_flag=True, help="Offline demo: local stand-ins for every third party, seed data.")
+def run(with_flower, demo):
     """Embedded mode: API, Celery worker and beat in ONE process (shares the in-process database)."""
     from workers.runner import run_embedded
 
-    sys.exit(run_embedded(_settings(), with_flower=with_flower))
+    if demo:
+        from dotenv import load_dotenv
+
+        from demo.part import refusal
+
+        load_dotenv(override=False)
+        reason = refusal()
+        if reason:
+            click.echo(f"Error: {reason}", err=True)
+            sys.exit(2)
+    sys.exit(run_embedded(_settings(), with_flower=with_flower, demo=demo))
 
 
 @cli.command()

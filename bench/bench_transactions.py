@@ -153,7 +153,7 @@ class TimedTwilio:
     """The Twilio stand-in, remembering when each message was accepted (by SID)."""
 
     def __new__(cls):
-        from tests.standins.twilio import TwilioStandin
+        from standins.twilio import TwilioStandin
 
         class Standin(TwilioStandin):
             accepted: dict = {}
@@ -168,7 +168,7 @@ class TimedTwilio:
 
 
 def _http(app) -> list[dict]:
-    from tests.standins import twilio as tw
+    from standins import twilio as tw
     from tests.support import clean_state, make_key
     from webapp.transactions.models import Transaction
     from webapp.users.services import create_user

@@ -87,6 +87,8 @@ class BaseConfig:
         self.CELERY_RESULT_EXPIRES = env_int("CELERY_RESULT_EXPIRES", 3600)
         self.CELERY_MAX_TASKS_PER_CHILD = env_int("CELERY_MAX_TASKS_PER_CHILD", 1000)
         self.BEAT_SCHEDULE_FILE = e("BEAT_SCHEDULE_FILE", "/tmp/fido-celerybeat-schedule")
+        # Set by `manage.py run --demo` only: sources are local stand-ins, labelled "demo-..." in the API.
+        self.DEMO_MODE = env_bool("DEMO_MODE", False)
 
         # Users, transactions, notifications (SMS), statistics.
         self.DEFAULT_CURRENCY = e("DEFAULT_CURRENCY", "GHS")

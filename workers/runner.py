@@ -57,17 +57,29 @@ def _ensure_admin_key(app) -> str:
     return key
 
 
-def run_embedded(settings, with_flower: bool = False) -> int:
+def run_embedded(settings, with_flower: bool = False, demo: bool = False) -> int:
     from webapp import create_app
 
     private_redis = _ensure_redis(settings)
     started = []
+    demo_part = None
     try:
+        # ---- demo hook (issue 15; the logic lives in demo/): the stand-ins start before the app so
+        # the settings point at them, the seed runs once the worker consumes, and they stop last.
+        if demo:
+            from demo.part import DemoPart
+
+            demo_part = DemoPart()
+            started.append(demo_part)
+            settings = demo_part.start(settings)
+        # ---- end of demo hook
         app = create_app(settings)
         celery_app = app.extensions["celery"]
         admin_key = _ensure_admin_key(app)
         started.append(WorkerThread(celery_app, concurrency=settings.WORKER_CONCURRENCY).start())
         started.append(BeatThread(celery_app).start())
+        if demo_part is not None:  # demo hook: seed once, first refresh
+            demo_part.after_start(app)
         flower = None
         if with_flower:
             flower = subprocess.Popen(flower_command(settings))
@@ -92,7 +104,8 @@ def run_embedded(settings, with_flower: bool = False) -> int:
             f"  Flower:  {base}:{settings.FLOWER_PORT}"
             + ("" if with_flower else "  (start with --with-flower)")
             + f"\n  Admin API key: {admin_key}\n"
-            "Press Ctrl-C to stop.",
+            + (demo_part.banner(f"{base}:{settings.PORT}", admin_key) + "\n" if demo_part is not None else "")
+            + "Press Ctrl-C to stop.",
             flush=True,
         )
         server.serve_forever()

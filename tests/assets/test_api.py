@@ -30,7 +30,8 @@ def test_default_limit_and_json_shape(sources, worker, client, admin_headers, re
     response = client.get("/api/v1/assets", headers=read_headers)
     assert response.status_code == 200 and response.mimetype == "application/json"
     body = response.get_json()
-    assert set(body) == {"snapshot_id", "last_updated", "items"}
+    assert set(body) == {"snapshot_id", "last_updated", "provider", "items"}
+    assert body["provider"] == "cryptocompare+coinmarketcap"  # "demo-..." only in demo mode
     assert body["snapshot_id"] == run["snapshot_id"] and body["last_updated"] >= run["started_at"]
     assert len(body["items"]) == 50 and body["items"][49]["rank"] == 50
     assert len(client.get("/api/v1/assets?limit=1", headers=read_headers).get_json()["items"]) == 1

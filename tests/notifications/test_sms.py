@@ -5,9 +5,9 @@ import threading
 import pytest
 from bson import ObjectId
 
+from standins.server import Reply
+from standins.twilio import FROM_NUMBER, error_reply
 from tasks.notifications import send_sms, sweep_pending
-from tests.standins.server import Reply
-from tests.standins.twilio import FROM_NUMBER, error_reply
 from tests.support import wait_for
 from tests.transactions.helpers import broker_down, make_txn, make_user, settled, stats_current
 from webapp.notifications import services
@@ -26,6 +26,7 @@ def test_happy_path_sends_one_sms_with_the_text(client, write_headers, worker, t
     assert txn["notification"]["status"] in {"pending", "sending", "sent"}
     done = settled(client, write_headers, txn["id"])
     assert done["notification"]["status"] == "sent" and done["notification"]["attempts"] == 1
+    assert done["notification"]["provider"] == "twilio"  # "demo-twilio" only under `run --demo`
     message = twilio.messages[-1]
     assert message["sid"] == done["notification"]["message_sid"]
     assert message["to"] == "+233241234567" and message["from"] == FROM_NUMBER

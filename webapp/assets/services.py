@@ -40,7 +40,7 @@ def _resolve_snapshot(at: datetime | None) -> dict:
     snapshots = AssetSnapshot._get_collection()
     published = {"$ne": None} if at is None else {"$ne": None, "$lte": at}
     snapshot = snapshots.find_one(
-        {"published_at": published}, {"published_at": 1}, sort=[("published_at", -1), ("_id", -1)]
+        {"published_at": published}, {"published_at": 1, "provider": 1}, sort=[("published_at", -1), ("_id", -1)]
     )
     if snapshot is not None:
         return snapshot
@@ -70,7 +70,12 @@ def _render(snapshot: dict, limit: int, fmt: str) -> bytes:
         writer.writerow(CSV_HEADER)
         writer.writerows((i["rank"], i["symbol"], i["name"], i["price_usd"] or "") for i in items)
         return out.getvalue().encode()
-    body = {"snapshot_id": str(snapshot["_id"]), "last_updated": snapshot["published_at"], "items": items}
+    body = {
+        "snapshot_id": str(snapshot["_id"]),
+        "last_updated": snapshot["published_at"],
+        "provider": snapshot.get("provider") or "cryptocompare+coinmarketcap",
+        "items": items,
+    }
     return json.dumps(AssetListSchema().dump(body), separators=(",", ":")).encode()
 
 

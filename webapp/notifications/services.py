@@ -37,6 +37,7 @@ from webapp.extensions import get_redis
 from webapp.ids import object_id
 from webapp.notifications import outbox, twilio_client
 from webapp.notifications.models import Transaction
+from webapp.provenance import source_label
 from webapp.transactions import stats
 from webapp.transactions.money import grouped
 from webapp.users.models import User
@@ -132,7 +133,7 @@ def send_transaction_sms(transaction_id: str) -> dict:
         log.warning("SMS of %s: ambiguous failure, not resending: %s", transaction_id, exc)
         _finish(oid, attempts, "sending", error_code="timeout")
         return {"result": "ambiguous"}
-    _finish(oid, attempts, "sent", message_sid=message.sid, error_code=None)
+    _finish(oid, attempts, "sent", message_sid=message.sid, error_code=None, provider=source_label("twilio"))
     return {"result": "sent", "message_sid": message.sid}
 
 

@@ -52,7 +52,9 @@ def present(doc: dict) -> dict:
         "currency": doc["currency"],
         "created_at": doc["created_at"],
         "updated_at": doc["updated_at"],
-        "notification": {k: note.get(k) for k in ("status", "message_sid", "error_code", "attempts", "updated_at")},
+        "notification": {
+            k: note.get(k) for k in ("status", "message_sid", "provider", "error_code", "attempts", "updated_at")
+        },
     }
 
 
