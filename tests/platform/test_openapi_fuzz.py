@@ -88,7 +88,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 # /health/ready takes no input and waits up to 1 s for worker pings; its schema is checked in test_health.
 @schema.exclude(path="/health/ready").parametrize()
 @settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     derandomize=True,
     suppress_health_check=list(HealthCheck),
