@@ -181,7 +181,7 @@ def _http(app) -> list[dict]:
         TWILIO_AUTH_TOKEN=tw.AUTH_TOKEN,
         TWILIO_FROM_NUMBER=tw.FROM_NUMBER,
         TWILIO_API_BASE_URL=standin.url,
-        SMS_RATE_LIMIT="100000/s",
+        SMS_RATE_LIMIT="100000 per second",
     )
     key = make_key("write")
     user_id = create_user({"name": "Load", "email": "load@bench.local", "phone_number": "+233241234567"})["id"]

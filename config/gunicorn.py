@@ -1,16 +1,19 @@
 """gunicorn settings for `python manage.py api`. The app is built in each worker after the fork
-(no preload), so every worker opens its own MongoDB client."""
+(no preload), so every worker opens its own MongoDB client. Values come from the validated settings
+(a bad one: one line, exit 2); gunicorn binds HOST like every other entry (the image sets 0.0.0.0)."""
 
-import os
+from config.settings import load_config_or_exit
 
-bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+_settings = load_config_or_exit()
+
+bind = f"{_settings.HOST}:{_settings.PORT}"
+workers = _settings.WEB_CONCURRENCY
 worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS", "4"))
+threads = _settings.WEB_THREADS
 preload_app = False
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+forwarded_allow_ips = _settings.FORWARDED_ALLOW_IPS

@@ -26,7 +26,7 @@ def twilio(app, twilio_server, monkeypatch):
         "TWILIO_API_BASE_URL": twilio_server.url,
         "TWILIO_TIMEOUT_SECONDS": 2,
         "SMS_RETRY_BACKOFF_SECONDS": 0.05,
-        "SMS_RATE_LIMIT": "1000/s",
+        "SMS_RATE_LIMIT": "1000 per second",
     }.items():
         monkeypatch.setitem(app.config, key, value)
     yield twilio_server

@@ -12,7 +12,9 @@ Contract:
 - Windows are fixed: the first hit creates the counter with the window as its TTL. One Lua script
   checks the address's failure count and increments every counter of the request, and returns each
   count with its TTL, so the headers need no further read. Health, docs and the spec cost nothing.
-- Limit strings ("600 per minute") are parsed once per distinct value (`limits.parse`, cached).
+- Limit strings ("600 per minute", several joined by ";") are parsed once per distinct value
+  (`limits.parse_many`, cached); each rate of a setting is a counter of its own. The headers
+  describe the shared budget's rate with the least left.
 - If Redis cannot be reached, counting falls back to per-process memory (same semantics, per
   process); the switch is logged once, and Redis is tried again after `RETRY_REDIS_SECONDS`.
 """
@@ -28,7 +30,7 @@ from dataclasses import dataclass, field
 import redis
 from flask import Flask, current_app, g, request
 from flask_smorest import abort
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, parse_many
 
 from webapp.http import view_marker
 
@@ -37,21 +39,22 @@ log = logging.getLogger(__name__)
 PREFIX = "fido-rl"
 RETRY_REDIS_SECONDS = 5.0
 
-# KEYS[1]: the address's auth-failure counter; ARGV[1]: its limit (0: do not check).
-# KEYS[2..]: counters to increment; ARGV[2..]: their windows in seconds.
-# Returns {blocked_ttl} when the address is blocked (-1 otherwise), then count, ttl per counter.
+# ARGV[1]: n, the number of blockers. KEYS[1..n]: the address's auth-failure counters, ARGV[2..n+1]
+# their limits (checked, not incremented). KEYS[n+1..]: counters to increment, ARGV[n+2..] their
+# windows in seconds (KEYS[i] goes with ARGV[i + 1]).
+# Returns {ttl, i} when blocker i is past its limit, else {-1, count, ttl, count, ttl...}.
 _SCRIPT = """
-local blocked = -1
-if tonumber(ARGV[1]) > 0 then
-  local failures = tonumber(redis.call('GET', KEYS[1]) or '0')
-  if failures > tonumber(ARGV[1]) then
-    return {redis.call('TTL', KEYS[1])}
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  local failures = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if failures > tonumber(ARGV[i + 1]) then
+    return {redis.call('TTL', KEYS[i]), i}
   end
 end
-local out = {blocked}
-for i = 2, #KEYS do
+local out = {-1}
+for i = n + 1, #KEYS do
   local count = redis.call('INCR', KEYS[i])
-  if count == 1 then redis.call('EXPIRE', KEYS[i], ARGV[i]) end
+  if count == 1 then redis.call('EXPIRE', KEYS[i], ARGV[i + 1]) end
   out[#out + 1] = count
   out[#out + 1] = redis.call('TTL', KEYS[i])
 end
@@ -60,9 +63,9 @@ return out
 
 
 @functools.lru_cache(maxsize=64)
-def parse_limit(text: str) -> RateLimitItem:
-    """`text` ("600 per minute", "10/second") parsed once per distinct value."""
-    return parse(text)
+def parse_limits(text: str) -> tuple[RateLimitItem, ...]:
+    """`text` ("600 per minute", "10/second; 600/minute") parsed once per distinct value."""
+    return tuple(parse_many(text))
 
 
 @dataclass
@@ -74,12 +77,12 @@ class Counters:
     memory: dict = field(default_factory=dict)  # key -> [count, expires_at]
     redis_down_until: float = 0.0
 
-    def run(self, blocker: tuple[str, int], counters: list[tuple[str, int]]) -> list[int]:
+    def run(self, blockers: list[tuple[str, int]], counters: list[tuple[str, int]]) -> list[int]:
         """The script's answer (see `_SCRIPT`), from Redis or, if unreachable, from memory."""
         now = time.monotonic()
         if self.client is not None and now >= self.redis_down_until:
-            keys = [blocker[0]] + [key for key, _ in counters]
-            args = [blocker[1]] + [window for _, window in counters]
+            keys = [key for key, _ in blockers] + [key for key, _ in counters]
+            args = [len(blockers)] + [limit for _, limit in blockers] + [window for _, window in counters]
             try:
                 answer = [int(x) for x in self.client.eval(_SCRIPT, len(keys), *keys, *args)]
             except (redis.ConnectionError, redis.TimeoutError):
@@ -93,15 +96,16 @@ class Counters:
                         self.redis_down_until = 0.0
                     log.warning("rate limits: Redis reachable again")
                 return answer
-        return self._in_memory(now, blocker, counters)
+        return self._in_memory(now, blockers, counters)
 
-    def _in_memory(self, now, blocker, counters) -> list[int]:
+    def _in_memory(self, now, blockers, counters) -> list[int]:
         with self.lock:
             for key in [k for k, (_, expires) in self.memory.items() if expires <= now]:
                 del self.memory[key]
-            failures = self.memory.get(blocker[0])
-            if blocker[1] > 0 and failures and failures[0] > blocker[1]:
-                return [max(1, round(failures[1] - now))]
+            for index, (key, limit) in enumerate(blockers, start=1):
+                failures = self.memory.get(key)
+                if failures and failures[0] > limit:
+                    return [max(1, round(failures[1] - now)), index]
             out = [-1]
             for key, window in counters:
                 entry = self.memory.setdefault(key, [0, now + window])
@@ -128,8 +132,11 @@ def _counters() -> Counters:
     return current_app.extensions["ratelimit"]
 
 
-def _failure_key() -> str:
-    return f"{PREFIX}:authfail:{_client_address()}"
+def _failure_counters() -> list[tuple[RateLimitItem, str]]:
+    """The address's auth-failure counters, one per rate of RATE_LIMIT_AUTH_FAILURES."""
+    items = parse_limits(current_app.config["RATE_LIMIT_AUTH_FAILURES"])
+    address = _client_address()
+    return [(item, f"{PREFIX}:authfail:{address}:{item.amount}/{item.get_expiry()}") for item in items]
 
 
 def _too_many(item: RateLimitItem, retry_after: int, headers: dict | None = None):
@@ -140,17 +147,29 @@ def _too_many(item: RateLimitItem, retry_after: int, headers: dict | None = None
     )
 
 
-def _auth_failure_limit() -> RateLimitItem:
-    return parse_limit(current_app.config["RATE_LIMIT_AUTH_FAILURES"])
+def _counted(limits: list[tuple[RateLimitItem, str]], answer: list[int]) -> list[tuple[RateLimitItem, int, int]]:
+    """(item, count, ttl) per counter, from the script's answer."""
+    return [(item, answer[1 + 2 * i], answer[2 + 2 * i]) for i, (item, _key) in enumerate(limits)]
+
+
+def _refuse_if_over(counted: list[tuple[RateLimitItem, int, int]], headers: dict) -> None:
+    over = [(ttl, item) for item, count, ttl in counted if count > item.amount]
+    if over:
+        ttl, item = max(over, key=lambda pair: pair[0])  # free again when the longest wait ends
+        _too_many(item, ttl, headers)
+
+
+def _left(counted: tuple[RateLimitItem, int, int]) -> int:
+    item, count, _ttl = counted
+    return item.amount - count
 
 
 def record_auth_failure() -> None:
-    """Count a failed authentication for the client address; 429 once past the limit."""
-    item = _auth_failure_limit()
-    answer = _counters().run(("", 0), [(_failure_key(), item.get_expiry())])
-    count, ttl = answer[1], answer[2]
-    if count > item.amount:
-        _too_many(item, ttl, _headers(item, count, ttl))
+    """Count a failed authentication for the client address; 429 once past a limit."""
+    failures = _failure_counters()
+    answer = _counters().run([], [(key, item.get_expiry()) for item, key in failures])
+    counted = _counted(failures, answer)
+    _refuse_if_over(counted, _headers(*min(counted, key=_left)))
 
 
 def _headers(item: RateLimitItem, count: int, ttl: int) -> dict:
@@ -168,21 +187,21 @@ def check_request() -> None:
         return
     api_key = None if view_marker("_public") else getattr(g, "api_key", None)
     who = f"key:{api_key.id}" if api_key is not None else f"ip:{_client_address()}"
-    default = parse_limit(current_app.config["RATE_LIMIT_DEFAULT"])
-    limits = [(default, f"{PREFIX}:{who}:{default.amount}/{default.get_expiry()}")]
+    shared = parse_limits(current_app.config["RATE_LIMIT_DEFAULT"])
+    limits = [(item, f"{PREFIX}:{who}:{item.amount}/{item.get_expiry()}") for item in shared]
     setting = view_marker("_rate_limit_setting")
     if setting:
-        extra = parse_limit(current_app.config[setting])
-        limits.append((extra, f"{PREFIX}:{who}:{request.endpoint}:{extra.amount}/{extra.get_expiry()}"))
-    failures = _auth_failure_limit()
-    answer = _counters().run((_failure_key(), failures.amount), [(key, item.get_expiry()) for item, key in limits])
-    if len(answer) == 1:  # the address is blocked for failed authentication
-        _too_many(failures, answer[0])
-    g.rate_limit_headers = _headers(default, answer[1], answer[2])
-    for index, (item, _key) in enumerate(limits):
-        count, ttl = answer[1 + 2 * index], answer[2 + 2 * index]
-        if count > item.amount:
-            _too_many(item, ttl, g.rate_limit_headers)
+        for item in parse_limits(current_app.config[setting]):
+            limits.append((item, f"{PREFIX}:{who}:{request.endpoint}:{item.amount}/{item.get_expiry()}"))
+    failures = _failure_counters()
+    answer = _counters().run(
+        [(key, item.amount) for item, key in failures], [(key, item.get_expiry()) for item, key in limits]
+    )
+    if answer[0] != -1:  # the address is past an auth-failure limit
+        _too_many(failures[answer[1] - 1][0], answer[0])
+    counted = _counted(limits, answer)
+    g.rate_limit_headers = _headers(*min(counted[: len(shared)], key=_left))
+    _refuse_if_over(counted, g.rate_limit_headers)
 
 
 def _add_headers(response):

@@ -12,6 +12,7 @@ import threading
 
 from werkzeug.serving import make_server
 
+from config.fields import mask_url
 from workers.embedded import BeatThread, PrivateRedis, WorkerThread, redis_answers
 
 log = logging.getLogger("fido.run")
@@ -38,13 +39,12 @@ def _ensure_redis(settings):
         return None
     if not PrivateRedis.available():
         print(
-            f"No Redis answers at {settings.CELERY_BROKER_URL} and no redis-server is installed.\n"
-            "Install one (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis),\n"
-            "start it, or point REDIS_URL at a running Redis.",
+            f"Error: Redis at {mask_url(settings.CELERY_BROKER_URL)} unreachable and no redis-server is "
+            "installed to start a private one (install redis-server, or point REDIS_URL at a running Redis)",
             file=sys.stderr,
         )
-        raise SystemExit(2)
-    print(f"No Redis at {settings.REDIS_URL}: starting a private redis-server (no persistence).", flush=True)
+        raise SystemExit(1)
+    print(f"No Redis at {mask_url(settings.REDIS_URL)}: starting a private redis-server (no persistence).", flush=True)
     return PrivateRedis(settings.REDIS_URL).start()
 
 
@@ -60,6 +60,8 @@ def _ensure_admin_key(app) -> str:
 def run_embedded(settings, with_flower: bool = False, demo: bool = False) -> int:
     from webapp import create_app
 
+    if with_flower:
+        settings.CELERY_TASK_EVENTS = True  # flower shows what the worker's events tell it
     private_redis = _ensure_redis(settings)
     started = []
     demo_part = None

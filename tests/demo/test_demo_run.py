@@ -113,7 +113,10 @@ def test_demo_serves_every_capability_offline_and_stops_everything(demo_run):
 @pytest.mark.parametrize(
     ("env", "reason"),
     [
-        ({"APP_ENV": "production", "SECRET_KEY": "s"}, "demo mode refuses APP_ENV=production"),
+        (
+            {"APP_ENV": "production", "SECRET_KEY": "s", "MONGO_URI": "mongodb://db.example:27017/fido"},
+            "demo mode refuses APP_ENV=production",
+        ),
         ({"MONGO_URI": "mongodb://user:pw@db.example:27017/fido"}, "demo mode refuses a real database"),
     ],
 )

@@ -10,7 +10,7 @@ import redis
 
 from tests.support import make_key
 from webapp.prices.services import store_quote
-from webapp.ratelimit import Counters, parse_limit
+from webapp.ratelimit import Counters, parse_limits
 
 HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 
@@ -128,11 +128,23 @@ def test_one_redis_command_per_authenticated_request_none_on_health(app, client,
 
 
 def test_limit_strings_are_parsed_once_per_value():
-    parse_limit.cache_clear()
+    parse_limits.cache_clear()
     for _ in range(5):
-        parse_limit("7 per minute")
-    parse_limit("8 per minute")
-    assert parse_limit.cache_info().misses == 2 and parse_limit.cache_info().hits == 4
+        parse_limits("7 per minute")
+    parse_limits("8 per minute; 100 per hour")
+    assert parse_limits.cache_info().misses == 2 and parse_limits.cache_info().hits == 4
+    assert [item.amount for item in parse_limits("8 per minute; 100 per hour")] == [8, 100]
+
+
+def test_several_rates_in_one_setting_each_count(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "RATE_LIMIT_DEFAULT", "100 per minute; 3 per hour")
+    headers = {"X-API-Key": make_key("read")}
+    responses = [client.get("/api/v1/users", headers=headers) for _ in range(4)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 429]
+    # The headers describe the rate with the least left.
+    assert [r.headers["X-RateLimit-Limit"] for r in responses[:3]] == ["3", "3", "3"]
+    assert responses[2].headers["X-RateLimit-Remaining"] == "0"
+    assert "3 per 1 hour" in responses[3].get_json()["message"]
 
 
 def test_unreachable_redis_falls_back_to_memory_and_logs_once(caplog):
@@ -140,10 +152,11 @@ def test_unreachable_redis_falls_back_to_memory_and_logs_once(caplog):
 
     counters = Counters(redis.Redis(port=free_port(), socket_connect_timeout=0.5))
     with caplog.at_level(logging.WARNING, logger="webapp.ratelimit"):
-        answers = [counters.run(("f", 0), [("k", 60)]) for _ in range(3)]
+        answers = [counters.run([("f", 1)], [("k", 60)]) for _ in range(3)]
     assert [a[:2] for a in answers] == [[-1, 1], [-1, 2], [-1, 3]]
     assert len([r for r in caplog.records if "unreachable" in r.getMessage()]) == 1
     # The address block works from memory too.
-    counters.run(("", 0), [("fail", 60)])
-    counters.run(("", 0), [("fail", 60)])
-    assert len(counters.run(("fail", 1), [("k", 60)])) == 1
+    counters.run([], [("fail", 60)])
+    counters.run([], [("fail", 60)])
+    blocked = counters.run([("other", 0), ("fail", 1)], [("k", 60)])
+    assert blocked[1] == 2 and 1 <= blocked[0] <= 60
