@@ -37,17 +37,15 @@ from decimal import ROUND_CEILING, Decimal, localcontext
 from bson import Decimal128, ObjectId
 from bson.errors import InvalidId
 from flask import current_app
-from pymongo.errors import DuplicateKeyError
 
 from webapp.errors import Conflict, Invalid, NotFound
 from webapp.ids import object_id_or_404
-from webapp.orders.models import CapLedger, IdempotencyRecord, Order
+from webapp.orders import store
 from webapp.pagination import decode_cursor, encode_cursor
 from webapp.prices.services import fresh_quote
 
 SAT_PER_BTC = 100_000_000
 SATOSHI = Decimal("0.00000001")
-LEDGER_ID = "btc_cap"
 IDEMPOTENCY_WAIT_SECONDS = 5.0
 # An "in_progress" claim older than this was left by a process that died mid-request (creating an
 # order takes milliseconds); the next request with the key takes it over instead of waiting 24 hours.
@@ -80,45 +78,15 @@ def _now_millis() -> datetime:
 
 
 def _reserve(order_sat: int) -> None:
-    """Add `order_sat` to the ledger if the cap allows it (one conditional update), else Conflict."""
-    ledger = CapLedger._get_collection()
-    limit = cap_sat() - order_sat
-    for _attempt in range(2):
-        reserved = ledger.update_one(
-            {"_id": LEDGER_ID, "sold_sat": {"$lte": limit}}, {"$inc": {"sold_sat": order_sat, "orders": 1}}
-        )
-        if reserved.matched_count:
-            return
-        if ledger.find_one({"_id": LEDGER_ID}, {"_id": 1}) is not None:
-            break
-        _ensure_ledger()  # first order ever: create the ledger, then try once more
-    sold = _sold_sat()
+    """Reserve `order_sat` under the cap (one conditional update in the store), else Conflict."""
+    cap = cap_sat()
+    if store.reserve_satoshis(order_sat, cap):
+        return
+    sold = int(store.ledger()["sold_sat"])
     raise Conflict(
         "This order would exceed the BTC order cap.",
-        errors={"remaining_btc": sat_to_btc(max(0, cap_sat() - sold))},
+        errors={"remaining_btc": sat_to_btc(max(0, cap - sold))},
     )
-
-
-def _ensure_ledger() -> None:
-    """Create the ledger at 0 if absent; safe when several processes race (upsert on _id)."""
-    try:
-        CapLedger._get_collection().update_one(
-            {"_id": LEDGER_ID}, {"$setOnInsert": {"sold_sat": 0, "orders": 0}}, upsert=True
-        )
-    except DuplicateKeyError:  # another process's upsert won; the ledger exists
-        pass
-
-
-def _release(order_sat: int) -> None:
-    CapLedger._get_collection().update_one({"_id": LEDGER_ID}, {"$inc": {"sold_sat": -order_sat, "orders": -1}})
-
-
-def _ledger() -> dict:
-    return CapLedger._get_collection().find_one({"_id": LEDGER_ID}) or {"sold_sat": 0, "orders": 0}
-
-
-def _sold_sat() -> int:
-    return int(_ledger()["sold_sat"])
 
 
 # ---- creation --------------------------------------------------------------------------------------
@@ -143,15 +111,14 @@ def _create(api_key_id: str, currency: str, amount: Decimal) -> dict:
         "api_key_id": api_key_id,
         "created_at": _now_millis(),
     }
-    orders = Order._get_collection()
     try:
-        orders.insert_one(doc)
+        store.insert_order(doc)
     except BaseException:
         # Release only when the order is known to be absent: an insert that failed ambiguously (a
         # network error after the write) may have stored it, and a reservation too many is the safe side.
         with contextlib.suppress(Exception):
-            if orders.find_one({"_id": doc["_id"]}, {"_id": 1}) is None:
-                _release(order_sat)
+            if not store.order_exists(doc["_id"]):
+                store.release_satoshis(order_sat)
         raise
     return public(doc)
 
@@ -172,13 +139,12 @@ def create_order(api_key_id: str, body: dict, idempotency_key: str | None = None
         # else the first request was refused and released the key: claim it again
     else:
         raise Conflict("A request with this Idempotency-Key is in progress; retry later.")
-    records = IdempotencyRecord._get_collection()
     try:
         result = _create(api_key_id, body["currency"], body["amount"])
     except BaseException:
-        records.delete_one({"_id": claim, "state": "in_progress"})  # let the client retry the key
+        store.release_idempotency_claim(claim)  # let the client retry the key
         raise
-    records.update_one({"_id": claim}, {"$set": {"state": "done", "status": 201, "body": result}})
+    store.complete_idempotency_claim(claim, 201, result)
     return result, 201, False
 
 
@@ -190,44 +156,20 @@ def _fingerprint(body: dict) -> str:
 
 
 def _claim(scope: str, key: str, fingerprint: str):
-    """Insert the in-progress record; its id when this request owns the key, None when another did."""
-    records = IdempotencyRecord._get_collection()
+    """The claim's id when this request owns the key, None when another did (see the store)."""
     now = datetime.now(UTC)
     ttl = current_app.config["IDEMPOTENCY_TTL_SECONDS"]
-    for _attempt in range(3):
-        doc = {
-            "_id": ObjectId(),
-            "scope": scope,
-            "key": key,
-            "fingerprint": fingerprint,
-            "state": "in_progress",
-            "created_at": now,
-            "expires_at": now + timedelta(seconds=ttl),
-        }
-        try:
-            records.insert_one(doc)
-            return doc["_id"]
-        except DuplicateKeyError:
-            # An expired record not yet removed by the TTL monitor, or an abandoned claim, is deleted
-            # (conditionally, so only one request does it) and the claim retried.
-            abandoned = now - timedelta(seconds=CLAIM_LEASE_SECONDS)
-            dead = {
-                "scope": scope,
-                "key": key,
-                "$or": [{"expires_at": {"$lte": now}}, {"state": "in_progress", "created_at": {"$lte": abandoned}}],
-            }
-            if not records.delete_one(dead).deleted_count:
-                return None
-    return None
+    return store.claim_idempotency_key(
+        scope, key, fingerprint, now, now + timedelta(seconds=ttl), now - timedelta(seconds=CLAIM_LEASE_SECONDS)
+    )
 
 
 def _wait_for_answer(scope: str, key: str, fingerprint: str) -> dict | None:
     """The stored answer for the key (same body) once the first request finished; None when the
     first request was refused and released the key."""
-    records = IdempotencyRecord._get_collection()
     deadline = time.monotonic() + IDEMPOTENCY_WAIT_SECONDS
     while True:
-        record = records.find_one({"scope": scope, "key": key})
+        record = store.find_idempotency_record(scope, key)
         if record is not None and record["fingerprint"] != fingerprint:
             raise Invalid(
                 "This Idempotency-Key was already used with a different request body.",
@@ -265,7 +207,7 @@ def public(doc: dict) -> dict:
 
 def get_order(order_id: str) -> dict:
     oid = object_id_or_404(order_id, "Order not found.")
-    doc = Order._get_collection().find_one({"_id": oid})
+    doc = store.find_order(oid)
     if doc is None:
         raise NotFound("Order not found.")
     return public(doc)
@@ -273,7 +215,7 @@ def get_order(order_id: str) -> dict:
 
 def list_orders(page_size: int, cursor: str | None = None) -> dict:
     """Newest first by (created_at, _id) descending; keyset: each page is a range on the index."""
-    query: dict = {}
+    after = None
     if cursor:
         values = decode_cursor(cursor)
         try:
@@ -283,8 +225,8 @@ def list_orders(page_size: int, cursor: str | None = None) -> dict:
                 raise ValueError
         except (ValueError, TypeError, IndexError, InvalidId):
             raise Invalid("The cursor is malformed.", errors={"query": {"cursor": ["Invalid cursor."]}}) from None
-        query = {"$or": [{"created_at": {"$lt": created_at}}, {"created_at": created_at, "_id": {"$lt": oid}}]}
-    rows = list(Order._get_collection().find(query).sort([("created_at", -1), ("_id", -1)]).limit(page_size + 1))
+        after = (created_at, oid)
+    rows = store.orders_page(after, page_size + 1)
     items = [public(row) for row in rows[:page_size]]
     next_cursor = None
     if len(rows) > page_size:
@@ -296,7 +238,7 @@ def list_orders(page_size: int, cursor: str | None = None) -> dict:
 def summary() -> dict:
     """Counts and totals, read from the ledger in O(1): they equal the stored orders except for the
     instant between an order's reservation and its insert."""
-    ledger = _ledger()
+    ledger = store.ledger()
     sold = int(ledger["sold_sat"])
     cap = cap_sat()
     return {
