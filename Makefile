@@ -42,6 +42,11 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
+# Validate the GitHub Actions workflow against the workflow schema vendored in check-jsonschema
+# (actionlint's binary cannot be installed here: its PyPI package downloads it at build time).
+workflow-check: $(STAMP)
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
+
 # Validate docker-compose.yml where a compose client exists (no engine is needed for this).
 compose-check:
 	SECRET_KEY=check FLOWER_BASIC_AUTH=u:p sh -c 'docker compose config -q 2>/dev/null || docker-compose config -q'
