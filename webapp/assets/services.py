@@ -128,35 +128,20 @@ def parse_run_id(run_id) -> ObjectId:
     return object_id_or_404(run_id, "Ingestion run not found.")
 
 
-def _public_run(run: dict) -> dict:
-    return {
-        **run,
-        "id": str(run["_id"]),
-        "snapshot_id": str(run["snapshot_id"]) if run.get("snapshot_id") else None,
-        "pages_total": run.get("pages_total", 0),
-        "assets_ingested": run.get("assets_ingested", 0),
-        "prices_ingested": run.get("prices_ingested", 0),
-        "items_rejected": run.get("items_rejected", 0),
-        "errors": run.get("errors", []),
-        "started_at": run.get("started_at"),
-        "finished_at": run.get("finished_at"),
-        "duration_ms": run.get("duration_ms"),
-    }
-
-
 def get_run(run_id) -> dict:
+    """The stored run (without its per-page bookkeeping); IngestionRunSchema dumps it."""
     oid = run_id if isinstance(run_id, ObjectId) else parse_run_id(run_id)
     run = store.find_run(oid, public=True)
     if run is None:
         raise NotFound("Ingestion run not found.")
-    return _public_run(run)
+    return run
 
 
 def list_runs(page: int, page_size: int) -> dict:
     """Offset list, newest first (the runs collection stays small: one run per interval)."""
     total, rows = store.runs_page((page - 1) * page_size, page_size)
     return {
-        "items": [_public_run(r) for r in rows],
+        "items": rows,
         "total": total,
         "page": page,
         "page_size": page_size,

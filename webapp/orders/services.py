@@ -14,7 +14,7 @@ reservation; if that insert fails, the reservation is released with a negative `
 
 Idempotency (optional `Idempotency-Key`, scoped to the API key): the request first CLAIMS the key by
 inserting an "in_progress" record (unique index on scope+key: exactly one concurrent request wins).
-The winner creates the order and stores its 201 response; a refused request (409, 503) releases the
+The winner creates the order and records its id (a replay answers that order); a refused request (409, 503) releases the
 claim so the client may retry with the same key. A loser with the same body waits for the stored
 response (up to IDEMPOTENCY_WAIT_SECONDS) and replays it, or gets 409 "in progress"; a different
 body with the same key is 422. Records live IDEMPOTENCY_TTL_SECONDS; a claim left "in_progress" for
@@ -120,12 +120,12 @@ def _create(api_key_id: str, currency: str, amount: Decimal) -> dict:
             if not store.order_exists(doc["_id"]):
                 store.release_satoshis(order_sat)
         raise
-    return public(doc)
+    return doc
 
 
 def create_order(api_key_id: str, body: dict, idempotency_key: str | None = None) -> tuple[dict, int, bool]:
     """Create an order from the validated `body` ({"currency", "amount"}).
-    Returns (response body, status, replayed)."""
+    Returns (the stored order document, status, replayed); a replay answers the order created first."""
     if idempotency_key is None:
         return _create(api_key_id, body["currency"], body["amount"]), 201, False
     fingerprint = _fingerprint(body)
@@ -135,7 +135,7 @@ def create_order(api_key_id: str, body: dict, idempotency_key: str | None = None
             break
         stored = _wait_for_answer(api_key_id, idempotency_key, fingerprint)
         if stored is not None:  # a previous request with this key owns the answer
-            return stored["body"], stored["status"], True
+            return store.find_order(stored["order_id"]), stored["status"], True
         # else the first request was refused and released the key: claim it again
     else:
         raise Conflict("A request with this Idempotency-Key is in progress; retry later.")
@@ -144,7 +144,7 @@ def create_order(api_key_id: str, body: dict, idempotency_key: str | None = None
     except BaseException:
         store.release_idempotency_claim(claim)  # let the client retry the key
         raise
-    store.complete_idempotency_claim(claim, 201, result)
+    store.complete_idempotency_claim(claim, 201, result["_id"])
     return result, 201, False
 
 
@@ -187,30 +187,12 @@ def _wait_for_answer(scope: str, key: str, fingerprint: str) -> dict | None:
 # ---- reads -----------------------------------------------------------------------------------------
 
 
-def public(doc: dict) -> dict:
-    """The API form of a stored order (decimals and datetimes as strings)."""
-
-    def dec(value) -> str:
-        return format(value.to_decimal() if isinstance(value, Decimal128) else value, "f")
-
-    return {
-        "id": str(doc["_id"]),
-        "amount": dec(doc["amount"]),
-        "currency": doc["currency"],
-        "exchange_rate": dec(doc["exchange_rate"]),
-        "btc_amount": dec(doc["btc_amount"]),
-        "rate_source": doc["rate_source"],
-        "rate_fetched_at": doc["rate_fetched_at"].astimezone(UTC).isoformat(),
-        "created_at": doc["created_at"].astimezone(UTC).isoformat(),
-    }
-
-
 def get_order(order_id: str) -> dict:
     oid = object_id_or_404(order_id, "Order not found.")
     doc = store.find_order(oid)
     if doc is None:
         raise NotFound("Order not found.")
-    return public(doc)
+    return doc
 
 
 def list_orders(page_size: int, cursor: str | None = None) -> dict:
@@ -227,7 +209,7 @@ def list_orders(page_size: int, cursor: str | None = None) -> dict:
             raise Invalid("The cursor is malformed.", errors={"query": {"cursor": ["Invalid cursor."]}}) from None
         after = (created_at, oid)
     rows = store.orders_page(after, page_size + 1)
-    items = [public(row) for row in rows[:page_size]]
+    items = rows[:page_size]
     next_cursor = None
     if len(rows) > page_size:
         last = rows[page_size - 1]

@@ -126,10 +126,11 @@ def release_idempotency_claim(claim_id: ObjectId) -> None:
     IdempotencyRecord._get_collection().delete_one({"_id": claim_id, "state": "in_progress"})
 
 
-def complete_idempotency_claim(claim_id: ObjectId, status: int, body: dict) -> None:
-    """Store the answer of the claimed request. Atomic: one `$set` on the record."""
+def complete_idempotency_claim(claim_id: ObjectId, status: int, order_id: ObjectId) -> None:
+    """Record the answer of the claimed request (its status and the order it created). Atomic: one
+    `$set` on the record."""
     IdempotencyRecord._get_collection().update_one(
-        {"_id": claim_id}, {"$set": {"state": "done", "status": status, "body": body}}
+        {"_id": claim_id}, {"$set": {"state": "done", "status": status, "order_id": order_id}}
     )
 
 
