@@ -1,0 +1,45 @@
+"""A load generator in its own process (so it never shares the server's interpreter lock).
+
+`python -m bench.loadgen` reads one JSON object on stdin: {"url", "headers", "body", "total",
+"concurrency"}; it POSTs `body` to `url` `total` times from `concurrency` threads (one keep-alive
+session each) and prints {"count", "elapsed_s", "latencies_s", "errors"} as JSON on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+
+def main() -> int:
+    spec = json.load(sys.stdin)
+    local = threading.local()
+    latencies, errors = [], []
+    lock = threading.Lock()
+
+    def one(_):
+        session = getattr(local, "session", None) or requests.Session()
+        local.session = session
+        t0 = time.perf_counter()
+        response = session.post(spec["url"], json=spec["body"], headers=spec["headers"], timeout=60)
+        took = time.perf_counter() - t0
+        with lock:
+            (latencies if 200 <= response.status_code < 300 else errors).append(
+                took if response.ok else f"{response.status_code} {response.text[:200]}"
+            )
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(spec["concurrency"]) as pool:
+        list(pool.map(one, range(spec["total"])))
+    elapsed = time.perf_counter() - started
+    json.dump({"count": len(latencies), "elapsed_s": elapsed, "latencies_s": latencies, "errors": errors}, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
