@@ -3,9 +3,11 @@ staging collections, snapshots and their items."""
 
 from __future__ import annotations
 
+import contextlib
+
 from bson import ObjectId
 from pymongo import ReturnDocument
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from webapp.assets.models import AssetItem, AssetSnapshot, IngestionLock, IngestionRun, PriceStage, RankingStage
 
@@ -40,8 +42,10 @@ def _insert_ignoring_duplicates(collection, docs: list[dict]) -> None:
 def acquire_ingestion_lock(run_id: ObjectId, now, stale_before) -> dict | None:
     """Take the slot for `run_id` if it is free or held since before `stale_before`; the lock as it was
     before (its `run_id` is the run taken over, if any), or None when another run holds it. Atomic: an
-    upsert creates the lock once, then ONE conditional `find_one_and_update` lets exactly one claimer win."""
-    _locks().update_one({"_id": LOCK_ID}, {"$setOnInsert": {"run_id": None, "claimed_at": None}}, upsert=True)
+    upsert creates the lock once (a racing upsert's E11000 means it exists), then ONE conditional
+    `find_one_and_update` lets exactly one claimer win."""
+    with contextlib.suppress(DuplicateKeyError):
+        _locks().update_one({"_id": LOCK_ID}, {"$setOnInsert": {"run_id": None, "claimed_at": None}}, upsert=True)
     return _locks().find_one_and_update(
         {"_id": LOCK_ID, "$or": [{"run_id": None}, {"claimed_at": {"$lt": stale_before}}]},
         {"$set": {"run_id": run_id, "claimed_at": now}},
