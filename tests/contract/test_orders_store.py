@@ -9,6 +9,7 @@ from bson import Decimal128, ObjectId
 
 from tests.contract.support import THREADS, assert_indexed, race
 from webapp.orders import store
+from webapp.orders.models import CapLedger
 
 
 def test_reservations_racing_never_pass_the_cap(app):
@@ -38,8 +39,6 @@ def test_ensure_ledger_racing_creates_one_ledger(app):
     which the store treats as "exists"."""
     results = race(lambda i: store.ensure_ledger())
     assert results == [None] * THREADS
-    from webapp.orders.models import CapLedger
-
     assert CapLedger.objects.count() == 1
 
 
