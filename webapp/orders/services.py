@@ -14,15 +14,14 @@ reservation; if that insert fails, the reservation is released with a negative `
 
 Idempotency (optional `Idempotency-Key`, scoped to the API key): the request first CLAIMS the key by
 inserting an "in_progress" record (unique index on scope+key: exactly one concurrent request wins).
-The winner creates the order and records its id (a replay answers that order); a refused request (409, 503) releases the
-claim so the client may retry with the same key. A loser with the same body waits for the stored
-response (up to IDEMPOTENCY_WAIT_SECONDS) and replays it, or gets 409 "in progress"; a different
+The winner creates the order and records its id (a replay answers that order); a refused request
+(409, 503) releases the claim so the client may retry with the same key. A loser with the same body
+waits for the recorded answer (up to IDEMPOTENCY_WAIT_SECONDS) and replays it, or gets 409 "in progress"; a different
 body with the same key is 422. Records live IDEMPOTENCY_TTL_SECONDS; a claim left "in_progress" for
 CLAIM_LEASE_SECONDS by a dead process is taken over by the next request with the key.
 
-Embedded database: mongomock would apply a conditional update or a unique-index insert as a read then
-a write; `webapp.extensions` serialises mongomock's writes so they keep the server's single-document
-atomicity that this module relies on.
+Every database operation is a named one of `webapp.orders.store`, which states its atomicity; the
+embedded database keeps it through the embedded write serialization (`webapp.embedded_db`).
 """
 
 from __future__ import annotations
