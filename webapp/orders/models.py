@@ -47,6 +47,7 @@ class IdempotencyRecord(me.Document):
     state = me.StringField(required=True, choices=("in_progress", "done"))
     status = me.IntField()
     order_id = me.ObjectIdField()
+    body = me.DictField()  # the response, in records of the previous release only (see _recorded_order)
     created_at = me.DateTimeField(required=True)
     expires_at = me.DateTimeField(required=True)
 

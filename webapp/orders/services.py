@@ -134,7 +134,7 @@ def create_order(api_key_id: str, body: dict, idempotency_key: str | None = None
             break
         stored = _wait_for_answer(api_key_id, idempotency_key, fingerprint)
         if stored is not None:  # a previous request with this key owns the answer
-            return store.find_order(stored["order_id"]), stored["status"], True
+            return _recorded_order(stored), stored["status"], True
         # else the first request was refused and released the key: claim it again
     else:
         raise Conflict("A request with this Idempotency-Key is in progress; retry later.")
@@ -145,6 +145,13 @@ def create_order(api_key_id: str, body: dict, idempotency_key: str | None = None
         raise
     store.complete_idempotency_claim(claim, 201, result["_id"])
     return result, 201, False
+
+
+def _recorded_order(record: dict) -> dict:
+    """The order a done record answers: its `order_id`, or (records of the previous release, alive
+    for IDEMPOTENCY_TTL_SECONDS after an upgrade) the id inside the stored response `body`."""
+    order_id = record.get("order_id") or ObjectId(record["body"]["id"])
+    return store.find_order(order_id)
 
 
 def _fingerprint(body: dict) -> str:
