@@ -1,16 +1,32 @@
-"""gunicorn settings for `python manage.py api`. The app is built in each worker after the fork
-(no preload), so every worker opens its own MongoDB client."""
+"""gunicorn settings for `python manage.py api`, read from the one validated settings object (the
+same HOST, PORT, WEB_THREADS and SHUTDOWN_GRACE_SECONDS as `manage.py run`). The app is built in
+each worker after the fork (no preload), so every worker opens its own MongoDB client.
+
+Access lines come from the app (`fido.access`, the same fields as under `run`), so gunicorn's own
+access log is off. Errors gunicorn raises before the app runs answer with the JSON envelope (see
+workers/gunicorn_worker.py); a request line over 8190 bytes (gunicorn's ceiling) is a 414 there.
+"""
 
 import os
+import sys
 
-bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS", "4"))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the project root
+
+from config.settings import load_config  # noqa: E402
+
+_settings = load_config()
+
+bind = f"{_settings.HOST}:{_settings.PORT}"
+workers = _settings.WEB_CONCURRENCY
+worker_class = "workers.gunicorn_worker.EnvelopeThreadWorker"
+threads = _settings.WEB_THREADS
 preload_app = False
 timeout = 30
-graceful_timeout = 20
+graceful_timeout = _settings.SHUTDOWN_GRACE_SECONDS
 keepalive = 5
-accesslog = "-"
+accesslog = None
 errorlog = "-"
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -81,6 +81,10 @@ class BaseConfig:
         self.FLOWER_BASIC_AUTH = e("FLOWER_BASIC_AUTH")
         self.FLOWER_PORT = env_int("FLOWER_PORT", 5555)
         self.WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2)
+        # Request threads of the HTTP server: `run`'s waitress, and each gunicorn worker.
+        self.WEB_THREADS = env_int("WEB_THREADS", 8)
+        # On SIGTERM/SIGINT, in-flight requests and tasks get this long to finish.
+        self.SHUTDOWN_GRACE_SECONDS = env_int("SHUTDOWN_GRACE_SECONDS", 10)
         self.WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 4)
         self.CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 7200)
         self.CELERY_RESULT_EXPIRES = env_int("CELERY_RESULT_EXPIRES", 3600)
@@ -155,6 +159,10 @@ class BaseConfig:
     def validate(self) -> None:
         if self.LOG_FORMAT not in {"json", "text"}:
             raise ConfigError("LOG_FORMAT must be 'json' or 'text'")
+        if self.WEB_THREADS < 1:
+            raise ConfigError("WEB_THREADS must be at least 1")
+        if self.SHUTDOWN_GRACE_SECONDS < 0:
+            raise ConfigError("SHUTDOWN_GRACE_SECONDS must be 0 or more")
         if not self.MONGO_URI.startswith(("mongomock://", "mongodb://", "mongodb+srv://")):
             raise ConfigError("MONGO_URI must start with mongomock://, mongodb:// or mongodb+srv://")
 

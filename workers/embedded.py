@@ -58,11 +58,12 @@ class WorkerThread:
         _set_task_join_will_block(False)
         return self
 
-    def stop(self, timeout: float = 20.0) -> None:
+    def stop(self, deadline: float | None = None) -> None:
+        """Warm stop: running tasks finish; returns by `deadline` (time.monotonic(); default 20 s)."""
         if self.controller is None:
             return
         self.controller.stop(in_sighandler=False, exitcode=0)
-        self.thread.join(timeout)
+        self.thread.join(max(0.1, (deadline or time.monotonic() + 20.0) - time.monotonic()))
         self.controller = None
 
 
@@ -79,9 +80,9 @@ class BeatThread:
         self.service.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, deadline: float | None = None) -> None:
         self.service.stop()
-        self.service.join(5)
+        self.service.join(max(0.1, min(5.0, (deadline or time.monotonic() + 5.0) - time.monotonic())))
         shutil.rmtree(self.tmpdir, ignore_errors=True)
 
 
@@ -93,7 +94,8 @@ def redis_answers(url: str, timeout: float = 1.0) -> bool:
 
 
 class PrivateRedis:
-    """A throwaway `redis-server` (no persistence) on the host and port of `url`."""
+    """A throwaway `redis-server` (no persistence) on the host and port of `url`, in a session of
+    its own so a terminal's Ctrl-C does not reach it; its owner stops it."""
 
     def __init__(self, url: str):
         parts = urlsplit(url)
@@ -121,6 +123,8 @@ class PrivateRedis:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
