@@ -19,6 +19,7 @@ import redis
 from celery import Celery
 from celery._state import _set_task_join_will_block
 from celery.beat import EmbeddedService
+from celery.bootsteps import CLOSE
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,16 @@ class WorkerThread:
         """Warm stop: running tasks finish; returns by `deadline` (time.monotonic(); default 20 s)."""
         if self.controller is None:
             return
-        self.controller.stop(in_sighandler=False, exitcode=0)
-        self.thread.join(max(0.1, (deadline or time.monotonic() + 20.0) - time.monotonic()))
+        deadline = deadline or time.monotonic() + 20.0
+        # The consumer's event loop ends itself at its next turn; stopping the controller while that
+        # loop still runs races with it (kombu: "Set changed size during iteration").
+        consumer = getattr(self.controller, "consumer", None)
+        if consumer is not None:
+            consumer.blueprint.state = CLOSE
+            self.thread.join(max(0.1, deadline - time.monotonic()))
+        stopper = threading.Thread(target=self.controller.stop, kwargs={"in_sighandler": False, "exitcode": 0})
+        stopper.start()  # waits for running tasks; joined only until the deadline
+        stopper.join(max(0.1, deadline - time.monotonic()))
         self.controller = None
 
 
