@@ -77,8 +77,11 @@ def _round_trips() -> float:
 
 
 def _serve_werkzeug(app):
+    import logging
+
     from werkzeug.serving import make_server
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access line per request (fair baseline)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

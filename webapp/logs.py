@@ -66,7 +66,8 @@ def configure_logging(level: str, fmt: str) -> None:
                 }
             },
             "root": {"level": level, "handlers": ["console"]},
-            "loggers": {name: {"level": "WARNING"} for name in QUIET_LOGGERS},
+            # waitress warns "Task queue depth is 1" whenever a request waits for a free thread.
+            "loggers": {name: {"level": "WARNING"} for name in QUIET_LOGGERS} | {"waitress.queue": {"level": "ERROR"}},
         }
     )
 
