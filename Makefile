@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench install clean compose-check
+.PHONY: run demo test lint bench install clean compose-check
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(PY) manage.py run
+
+# Offline demo: local stand-ins for CoinGecko, Coinbase, CryptoCompare, CoinMarketCap and Twilio.
+demo: $(STAMP)
+	$(PY) manage.py run --demo
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -15,42 +15,69 @@ import sys
 
 import click
 
-from config.settings import ConfigError, is_embedded_mongo, load_config
+from config.settings import (
+    ConfigError,
+    embedded_refusal,
+    exit_on_config_error,
+    is_embedded_mongo,
+    load_config_or_exit,
+)
 
 
 def _settings():
-    try:
-        return load_config()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+    """The settings, parsed and checked once per process (a bad one: one line, exit 2)."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    if root is not None and isinstance(root.obj, dict) and "settings" in root.obj:
+        return root.obj["settings"]
+    settings = load_config_or_exit()
+    if root is not None:
+        root.obj = {"settings": settings}
+    return settings
 
 
 def _app():
     from webapp import create_app
 
     try:
-        return create_app()
+        return create_app(_settings())
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        exit_on_config_error(exc)
 
 
 def _refuse_embedded(settings, what: str) -> None:
     if is_embedded_mongo(settings.MONGO_URI):
-        raise click.ClickException(
-            f"'{what}' runs as a separate process and cannot share the embedded in-process database "
-            f"(MONGO_URI={settings.MONGO_URI}). Set MONGO_URI=mongodb://... or use 'python manage.py run'."
-        )
+        exit_on_config_error(embedded_refusal(what, settings.MONGO_URI))
+
+
+def _require(settings, mongo: bool = True, redis: bool = True) -> None:
+    """Exit 1 with one line when the MongoDB or the broker this command needs does not answer."""
+    from workers.preflight import require_mongo, require_redis
+
+    if redis:
+        require_redis(settings)
+    if mongo:
+        require_mongo(settings)
 
 
 def run_task(name: str, kwargs: dict | None = None, timeout: float = 120.0, on_wait=None):
-    """Enqueue task `name` on the running system and return its result (ClickException on failure)."""
+    """Enqueue task `name` on the running system and return its result (ClickException on failure,
+    naming the cause once: no answer in time, or the Redis that stopped answering)."""
+    import redis
     from celery.exceptions import TimeoutError as CeleryTimeout
+    from kombu.exceptions import OperationalError
 
+    from config.fields import mask_url
+
+    settings = _settings()
+    _require(settings, mongo=False)
     celery = _app().extensions["celery"]
     try:
         result = celery.send_task(name, kwargs=kwargs or {})
-    except Exception as exc:  # broker unreachable
-        raise click.ClickException(f"could not enqueue {name}: {exc}") from None
+    except Exception:  # noqa: BLE001  (the broker stopped answering since the start-up check)
+        raise click.ClickException(
+            f"could not enqueue {name}: Redis at {mask_url(settings.CELERY_BROKER_URL)} unreachable"
+        ) from None
     try:
         if on_wait is not None:
             return on_wait(result)
@@ -60,8 +87,17 @@ def run_task(name: str, kwargs: dict | None = None, timeout: float = 120.0, on_w
             f"{name} got no answer within {timeout:.0f}s: is the service running "
             "('python manage.py run', or 'python manage.py worker')?"
         ) from None
+    except (redis.RedisError, OperationalError, OSError):
+        raise click.ClickException(f"{name}: Redis at {mask_url(settings.CELERY_RESULT_BACKEND)} unreachable") from None
     finally:
-        result.forget()
+        from workers.cli import detach_result
+
+        detach_result(result)
+        try:
+            result.forget()  # also stops waiting on it
+        except (redis.RedisError, OperationalError, OSError):
+            pass  # the result expires on its own (CELERY_RESULT_EXPIRES)
+        result.backend = None
 
 
 def _echo_json(value) -> None:
@@ -71,15 +107,26 @@ def _echo_json(value) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli():
     """Fido back office: run the service and operate it."""
+    _settings()  # every command starts by checking every setting
 
 
 @cli.command()
 @click.option("--with-flower", is_flag=True, help="Also start flower on the same broker.")
-def run(with_flower):
+@click.option("--demo", is_flag=True, help="Offline demo: local stand-ins for every third party, seed data.")
+def run(with_flower, demo):
     """Embedded mode: API, Celery worker and beat in ONE process (shares the in-process database)."""
     from workers.runner import run_embedded
 
-    sys.exit(run_embedded(_settings(), with_flower=with_flower))
+    if demo:  # the settings (and .env) are read and checked by now; the demo's own refusals, one line
+        from demo.part import refusal
+
+        reason = refusal()
+        if reason:
+            click.echo(f"Error: {reason}", err=True)
+            sys.exit(2)
+    settings = _settings()
+    _require(settings, redis=False)  # Redis: the runner uses it, or starts a private one
+    sys.exit(run_embedded(settings, with_flower=with_flower, demo=demo))
 
 
 @cli.command()
@@ -87,6 +134,7 @@ def api():
     """Serve the API with gunicorn (deployment mode)."""
     settings = _settings()
     _refuse_embedded(settings, "api")
+    _require(settings)
     here = os.path.dirname(os.path.abspath(__file__))
     os.execvp(
         sys.executable,
@@ -106,6 +154,7 @@ def worker(queues, concurrency):
     """A Celery worker with task events on (deployment mode)."""
     settings = _settings()
     _refuse_embedded(settings, "worker")
+    _require(settings)
     concurrency = str(concurrency or settings.WORKER_CONCURRENCY)
     _exec_celery("worker", "-E", "-Q", queues, "--concurrency", concurrency, "--loglevel", settings.LOG_LEVEL)
 
@@ -115,6 +164,7 @@ def beat():
     """The one celery beat of a deployment (run exactly one)."""
     settings = _settings()
     _refuse_embedded(settings, "beat")
+    _require(settings)
     _exec_celery("beat", "-s", settings.BEAT_SCHEDULE_FILE, "--loglevel", settings.LOG_LEVEL)
 
 
@@ -126,6 +176,7 @@ def flower():
     _refuse_embedded(settings, "flower")
     if not settings.FLOWER_BASIC_AUTH:
         raise click.ClickException("set FLOWER_BASIC_AUTH=user:password; flower must not run unauthenticated")
+    _require(settings, mongo=False)
     from workers.runner import flower_command, flower_env
 
     cmd = flower_command(settings)
@@ -143,13 +194,14 @@ def _keys_call(action: str, **kwargs):
         return run_task(f"apikeys.{action}", kwargs, timeout=15)
     from tasks import apikeys
 
+    _require(settings, redis=False)
     _app()
     return getattr(apikeys, f"{action}_key" if action != "list" else "list_keys")(**kwargs)
 
 
 @cli.command("create-api-key")
 @click.option("--name", required=True)
-@click.option("--scope", required=True, type=click.Choice(["read", "write", "admin"]))
+@click.option("--scope", required=True, type=click.Choice(["read", "write", "admin"], case_sensitive=False))
 def create_api_key(name, scope):
     """Create a key and print it (the only time it is shown)."""
     created = _keys_call("create", name=name, scope=scope)
@@ -209,45 +261,8 @@ def refresh_price():
 
 # ---- assets ----
 # `ingest` goes through the running system: it enqueues `assets.ingest` (trigger "cli") and, with
-# --wait, polls `assets.run_status` until the run ends. Exit status 0: succeeded; 1: failed, or a run
-# was already in progress.
-
-
-def _progress_line(run: dict) -> str:
-    total, done = run.get("pages_total") or 0, run.get("pages_done") or 0
-    width = 30
-    filled = width * done // total if total else 0
-    return f"pages {done}/{total} [{'#' * filled}{'.' * (width - filled)}] {run.get('status')}"
-
-
-def _follow_run(result, wait: bool, timeout: float):
-    import time
-
-    started = result.get(timeout=30)
-    if started.get("status") == "conflict":
-        return started
-    click.echo(f"ingestion {started['id']} started ({started.get('pages_total') or '?'} pages)")
-    if not wait:
-        return started
-    tty = sys.stdout.isatty()
-    deadline, last = time.monotonic() + timeout, None
-    while True:
-        status_result = result.app.send_task("assets.run_status", kwargs={"run_id": started["id"]})
-        try:
-            run = status_result.get(timeout=15)
-        finally:
-            status_result.forget()
-        line = _progress_line(run)
-        if line != last:
-            click.echo(("\r" + line) if tty else line, nl=not tty)
-            last = line
-        if run["status"] in ("succeeded", "failed"):
-            if tty:
-                click.echo()
-            return run
-        if time.monotonic() > deadline:
-            raise click.ClickException(f"run {started['id']} did not finish within {timeout:.0f}s")
-        time.sleep(0.25)
+# --wait, follows the run (workers/cli.py). Exit status 0: succeeded; 1: failed, or a run was
+# already in progress.
 
 
 @cli.command()
@@ -255,7 +270,10 @@ def _follow_run(result, wait: bool, timeout: float):
 @click.option("--timeout", type=float, default=900.0, show_default=True, help="Seconds to wait with --wait.")
 def ingest(wait, timeout):
     """Start a crypto asset ingestion run now (one at a time)."""
-    run = run_task("assets.ingest", {"trigger": "cli"}, on_wait=lambda result: _follow_run(result, wait, timeout))
+    from workers.cli import follow_run
+
+    settings = _settings()
+    run = run_task("assets.ingest", {"trigger": "cli"}, on_wait=lambda res: follow_run(res, wait, timeout, settings))
     if run.get("status") == "conflict":
         click.echo(f"an ingestion is already in progress: run {run.get('running_run_id')}", err=True)
         sys.exit(1)

@@ -169,7 +169,7 @@ def bench_http(app, key) -> list[dict]:
 
 
 def run() -> dict:
-    from tests.standins.asset_sources import CoinMarketCapStandin, CryptoCompareStandin, coins, listings
+    from standins.asset_sources import CoinMarketCapStandin, CryptoCompareStandin, coins, listings
     from webapp.apikeys.services import create_key
 
     app = get_app()

@@ -91,7 +91,7 @@ def _paging(app, key: str) -> tuple[list[dict], dict]:
 
 
 def _refresh(app) -> tuple[list[dict], dict]:
-    from tests.standins.price_providers import CoinbaseStandin, CoinGeckoStandin
+    from standins.price_providers import CoinbaseStandin, CoinGeckoStandin
     from webapp.prices import services
 
     gecko, coinbase = CoinGeckoStandin().start(), CoinbaseStandin().start()

@@ -153,7 +153,7 @@ class TimedTwilio:
     """The Twilio stand-in, remembering when each message was accepted (by SID)."""
 
     def __new__(cls):
-        from tests.standins.twilio import TwilioStandin
+        from standins.twilio import TwilioStandin
 
         class Standin(TwilioStandin):
             accepted: dict = {}
@@ -168,7 +168,7 @@ class TimedTwilio:
 
 
 def _http(app) -> list[dict]:
-    from tests.standins import twilio as tw
+    from standins import twilio as tw
     from tests.support import clean_state, make_key
     from webapp.transactions.models import Transaction
     from webapp.users.services import create_user
@@ -181,7 +181,7 @@ def _http(app) -> list[dict]:
         TWILIO_AUTH_TOKEN=tw.AUTH_TOKEN,
         TWILIO_FROM_NUMBER=tw.FROM_NUMBER,
         TWILIO_API_BASE_URL=standin.url,
-        SMS_RATE_LIMIT="100000/s",
+        SMS_RATE_LIMIT="100000 per second",
     )
     key = make_key("write")
     user_id = create_user({"name": "Load", "email": "load@bench.local", "phone_number": "+233241234567"})["id"]

@@ -1,6 +1,7 @@
-"""gunicorn settings for `python manage.py api`, read from the one validated settings object (the
-same HOST, PORT, WEB_THREADS and SHUTDOWN_GRACE_SECONDS as `manage.py run`). The app is built in
-each worker after the fork (no preload), so every worker opens its own MongoDB client.
+"""gunicorn settings for `python manage.py api`, from the one validated settings object (a bad one:
+one line, exit 2): the same HOST, PORT, WEB_THREADS and SHUTDOWN_GRACE_SECONDS as `manage.py run`
+(the image sets HOST=0.0.0.0). The app is built in each worker after the fork (no preload), so every
+worker opens its own MongoDB client.
 
 Access lines come from the app (`fido.access`, the same fields as under `run`), so gunicorn's own
 access log is off. Errors gunicorn raises before the app runs answer with the JSON envelope (see
@@ -12,9 +13,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the project root
 
-from config.settings import load_config  # noqa: E402
+from config.settings import load_config_or_exit  # noqa: E402
 
-_settings = load_config()
+_settings = load_config_or_exit()
 
 bind = f"{_settings.HOST}:{_settings.PORT}"
 workers = _settings.WEB_CONCURRENCY
@@ -29,4 +30,4 @@ errorlog = "-"
 limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+forwarded_allow_ips = _settings.FORWARDED_ALLOW_IPS

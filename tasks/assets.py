@@ -16,7 +16,7 @@ from bson import ObjectId
 from celery import chord, shared_task
 from flask import current_app
 
-from webapp.assets import pipeline, services, sources
+from webapp.assets import pipeline, progress, services, sources
 from webapp.errors import Conflict, NotFound
 
 FETCHERS = {"ranking": sources.fetch_ranking_page, "prices": sources.fetch_price_page}
@@ -42,7 +42,9 @@ def ingest(trigger: str = "schedule", run_id: str | None = None) -> dict:
             chord(header)(publish_snapshot.si(str(oid)).on_error(abort_run.si(str(oid))))
         except Exception as exc:
             pipeline.fail_run(oid, f"could not start the page tasks: {exc}")
+            progress.publish(oid)
             raise
+    progress.publish(oid)
     try:
         run = services.get_run(oid)
     except NotFound:  # the run was deleted meanwhile (only tests do that)
@@ -62,15 +64,21 @@ def fetch_page(self, run_id: str, source: str, page: int) -> dict:
     try:
         items, rejected = FETCHERS[source](page)
     except sources.TransientSourceError as exc:
-        if self.request.retries < config["ASSET_PAGE_MAX_RETRIES"]:
+        cap = config["ASSET_PAGE_MAX_RETRIES"]
+        if self.request.retries < cap:
             base = config["ASSET_RETRY_BACKOFF_MS"] / 1000 * 2**self.request.retries
-            raise self.retry(countdown=base * random.uniform(0.5, 1.5), max_retries=None) from None
+            # The task's own cap must follow the setting: Celery's default (3) would otherwise end
+            # the chord with MaxRetriesExceededError before the page is recorded as failed.
+            raise self.retry(countdown=base * random.uniform(0.5, 1.5), max_retries=cap) from None
         pipeline.fail_page(oid, source, page, f"gave up after {self.request.retries + 1} attempts: {exc}")
+        progress.publish(oid)
         return {"page": page, "source": source, "stored": 0, "failed": True}
     except sources.SourceError as exc:
         pipeline.fail_page(oid, source, page, str(exc))
+        progress.publish(oid)
         return {"page": page, "source": source, "stored": 0, "failed": True}
     stored = pipeline.store_page(oid, source, page, items, rejected)
+    progress.publish(oid)
     return {"page": page, "source": source, "stored": stored, "failed": False}
 
 
@@ -78,30 +86,20 @@ def fetch_page(self, run_id: str, source: str, page: int) -> dict:
 def publish_snapshot(run_id: str) -> dict:
     """The chord callback: join the staged pages and publish the snapshot, or fail the run when the
     ranking is unusable. Idempotent (only a `running` run is published, once). Not retried."""
-    return pipeline.publish_run(ObjectId(run_id))
+    outcome = pipeline.publish_run(ObjectId(run_id))
+    progress.publish(run_id)
+    return outcome
 
 
 @shared_task(name="assets.abort_run", queue="ingestion", ignore_result=True)
 def abort_run(run_id: str) -> None:
     """Chord errback: fail the run and release the slot. Idempotent."""
     pipeline.fail_run(ObjectId(run_id), "the ingestion pipeline failed unexpectedly; see the worker logs")
+    progress.publish(run_id)
 
 
-@shared_task(name="assets.run_status", queue="ingestion", ignore_result=False)
+@shared_task(name="assets.run_status", queue="default", ignore_result=False)
 def run_status(run_id: str) -> dict:
-    """A run's public state (for `manage.py ingest --wait`). Read-only."""
-    run = services.get_run(run_id)
-    return {
-        k: run.get(k)
-        for k in (
-            "id",
-            "status",
-            "pages_total",
-            "pages_done",
-            "assets_ingested",
-            "prices_ingested",
-            "items_rejected",
-            "snapshot_id",
-            "duration_ms",
-        )
-    } | {"errors": [e.get("message") for e in run.get("errors", [])][:20]}
+    """A run's public state (for `manage.py ingest --wait` when no progress was published). Read-only.
+    On the `default` queue: on `ingestion` it would wait behind the page tasks it reports on."""
+    return progress.run_state(run_id)

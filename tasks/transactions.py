@@ -1,16 +1,27 @@
-"""Statistics tasks: apply one transaction's change, reconcile figures with the transactions."""
+"""Statistics tasks: settle one transaction's change, sweep the statistics outbox, reconcile."""
 
 from celery import shared_task
+from flask import current_app
 
-from webapp.transactions import reconcile, stats
+from webapp.transactions import reconcile, services, stats
 
 
 @shared_task(name="transactions.apply_stats", queue="default")
-def apply_stats(transaction_id: str) -> str:
-    """Move the statistics to transaction `transaction_id`'s current version. Idempotent (each
-    change is an event applied once per figure document); never retried: a lost or failed run is
-    finished by the next run for the same transaction or by reconciliation."""
-    return stats.apply_transaction(transaction_id)
+def apply_stats(transaction_id: str, sms: bool = False) -> str:
+    """Move the statistics to transaction `transaction_id`'s current version; after a creation
+    (`sms`), then publish its SMS task (once per notification). Idempotent (each change is an event
+    applied once per figure document; the SMS publish is a compare-and-set); never retried: a lost
+    or failed run is finished by the next run for the same transaction, the sweepers or
+    reconciliation."""
+    return services.settle(transaction_id, sms)
+
+
+@shared_task(name="transactions.sweep_stats", queue="default")
+def sweep_stats() -> int:
+    """Beat job, the statistics outbox sweeper: re-publish the statistics task of writes whose
+    publish failed (still `stats_dirty_at` after NOTIFICATION_PENDING_GRACE_SECONDS). Idempotent;
+    never retried, the next beat run follows."""
+    return stats.sweep_dirty(current_app.config["NOTIFICATION_PENDING_GRACE_SECONDS"])
 
 
 @shared_task(name="transactions.reconcile_stats", queue="default", ignore_result=False)

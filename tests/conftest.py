@@ -36,6 +36,7 @@ for _name in (
     "TWILIO_MESSAGING_SERVICE_SID",
     "TWILIO_API_BASE_URL",
     "PUBLIC_BASE_URL",
+    "DEMO_MODE",
 ):
     os.environ.pop(_name, None)
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import mongoengine
 import redis
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def clean_state(app) -> None:
     """Empty every collection (indexes stay) and the test Redis databases (broker bindings stay)."""
@@ -19,6 +21,7 @@ def clean_state(app) -> None:
         db[name].delete_many({})
     for url in (app.config["CELERY_RESULT_BACKEND"], app.config["CACHE_REDIS_URL"]):
         redis.Redis.from_url(url).flushdb()
+    app.extensions.pop("outbox_gate", None)  # forget a broker outage of the previous test
     broker = redis.Redis.from_url(app.config["CELERY_BROKER_URL"])
     stale = [k for k in broker.scan_iter(count=1000) if not k.startswith(b"_kombu.binding")]
     if stale:
@@ -43,16 +46,21 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02, message: 
         time.sleep(interval)
 
 
+def manage_env() -> dict:
+    """The environment of an operator's shell: the test broker, APP_ENV development."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env["APP_ENV"] = "development"
+    return env
+
+
 def run_manage(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """`python manage.py ARGS` as an operator runs it: a separate process that reaches the running
     system (this test process's worker thread) only through the test broker and result backend.
     The subprocess's own embedded database stays empty; what it prints comes back in task results."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env["APP_ENV"] = "development"  # as an operator's shell; the broker is still the test one
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=Path(__file__).resolve().parents[1],
-        env=env,
+        cwd=ROOT,
+        env=manage_env(),
         capture_output=True,
         text=True,
         timeout=timeout,

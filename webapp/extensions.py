@@ -76,11 +76,13 @@ def _serialize_mongomock_writes(mongomock) -> None:
     conditional write racing another thread (a conditional delete against a consent, a
     `find_one_and_update` claim) could act on a document that no longer matches. The embedded mode
     runs API and worker threads in one process, so every write goes through one process-wide lock.
-    Idempotent."""
+    Writes change stored documents in place, so a read copies each document under the same lock
+    (`_copy_only_fields`): a read racing a write otherwise failed with "dictionary changed size
+    during iteration" (a 500). Idempotent."""
     collection = mongomock.collection.Collection
     if getattr(collection, "_fido_serialized", False):
         return
-    for name in ("_insert", "_update", "_delete", "_find_and_modify"):
+    for name in ("_insert", "_update", "_delete", "_find_and_modify", "_copy_only_fields"):
         original = getattr(collection, name)
 
         def locked(self, *args, __original=original, **kwargs):

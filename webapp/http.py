@@ -115,6 +115,20 @@ def _echo_request_id(response):
     return response
 
 
+def _security_headers(response):
+    """Every response: `X-Content-Type-Options: nosniff`. Every /api/v1 response: `Cache-Control:
+    no-store` (keys, balances and personal data must not sit in any cache), except a response that
+    carries its own validator (an ETag or Last-Modified, e.g. the assets listing): there a private
+    cache may keep it but must revalidate (`private, no-cache`, unless the view chose)."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if request.path.startswith("/api/v1/") or request.path == "/api/v1":
+        if response.headers.get("ETag") or response.headers.get("Last-Modified"):
+            response.headers.setdefault("Cache-Control", "private, no-cache")
+        else:
+            response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 docs_assets = FlaskBlueprint("docs_assets", __name__)
 
 
@@ -129,6 +143,7 @@ def init_http(app: Flask) -> None:
     app.teardown_request(_forget_request_id)
     app.after_request(_log_access)
     app.after_request(_echo_request_id)
+    app.after_request(_security_headers)
     app.register_blueprint(docs_assets)
 
 

@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 
+from config.fields import mask_url
 from workers.embedded import BeatThread, PrivateRedis, WorkerThread, redis_answers
 
 log = logging.getLogger("fido.run")
@@ -127,13 +128,12 @@ def _ensure_redis(settings):
         return None
     if not PrivateRedis.available():
         print(
-            f"No Redis answers at {settings.CELERY_BROKER_URL} and no redis-server is installed.\n"
-            "Install one (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis),\n"
-            "start it, or point REDIS_URL at a running Redis.",
+            f"Error: Redis at {mask_url(settings.CELERY_BROKER_URL)} unreachable and no redis-server is "
+            "installed to start a private one (install redis-server, or point REDIS_URL at a running Redis)",
             file=sys.stderr,
         )
-        raise SystemExit(2)
-    print(f"No Redis at {settings.REDIS_URL}: starting a private redis-server (no persistence).", flush=True)
+        raise SystemExit(1)
+    print(f"No Redis at {mask_url(settings.REDIS_URL)}: starting a private redis-server (no persistence).", flush=True)
     return PrivateRedis(settings.REDIS_URL).start()
 
 
@@ -149,7 +149,7 @@ def _ensure_admin_key(app) -> tuple[str, bool]:
     return key, True
 
 
-def _banner(settings, admin_key: str, generated: bool, flower_auth: tuple[str, bool] | None) -> str:
+def _banner(settings, admin_key: str, generated: bool, flower_auth: tuple[str, bool] | None, demo_part) -> str:
     host = "localhost" if settings.HOST in ("0.0.0.0", "127.0.0.1", "::") else settings.HOST
     base = f"http://{host}"
     lines = [
@@ -168,6 +168,8 @@ def _banner(settings, admin_key: str, generated: bool, flower_auth: tuple[str, b
         lines.append(f"  Flower login:  {user} / {password}  (generated; shown once)")
     elif flower_auth:
         lines.append("  Flower login:  from FLOWER_BASIC_AUTH")
+    if demo_part is not None:  # demo hook: its stand-ins, seed and example calls
+        lines.append(demo_part.banner(f"{base}:{settings.PORT}", admin_key if generated else "$ADMIN_API_KEY"))
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 
@@ -186,21 +188,32 @@ def _on_stop_signal(settings) -> threading.Event:
     return requested
 
 
-def run_embedded(settings, with_flower: bool = False) -> int:
+def run_embedded(settings, with_flower: bool = False, demo: bool = False) -> int:
     from webapp import create_app
     from workers.web import WebServer
 
+    if with_flower:
+        settings.CELERY_TASK_EVENTS = True  # flower shows what the worker's events tell it
     stop_requested = _on_stop_signal(settings)
     runner = Runner()
     try:
         private_redis = _ensure_redis(settings)
         if private_redis is not None:
             runner.add(Part("redis-server", lambda _deadline: private_redis.stop()))
+        demo_part = None
+        if demo:  # demo hook (demo/part.py): stand-ins before the app, so the settings point at them
+            from demo.part import DemoPart
+
+            demo_part = DemoPart()
+            runner.add(Part("demo stand-ins", lambda _deadline: demo_part.stop()))
+            settings = demo_part.start(settings)
         app = create_app(settings)
         celery_app = app.extensions["celery"]
         admin_key, generated = _ensure_admin_key(app)
         runner.add(WorkerThread(celery_app, concurrency=settings.WORKER_CONCURRENCY).start())
         runner.add(BeatThread(celery_app).start())
+        if demo_part is not None:  # demo hook: seed once, first refresh
+            demo_part.after_start(app)
         try:
             web = WebServer(app, settings.HOST, settings.PORT, settings.WEB_THREADS, settings.MAX_CONTENT_LENGTH)
         except OSError as exc:
@@ -218,7 +231,7 @@ def run_embedded(settings, with_flower: bool = False) -> int:
             except RuntimeError as exc:
                 print(f"Error: {exc}", file=sys.stderr)
                 return 1
-        print(_banner(settings, admin_key, generated, flower_auth), flush=True)
+        print(_banner(settings, admin_key, generated, flower_auth, demo_part), flush=True)
         while not stop_requested.wait(0.5):
             pass
         return 0

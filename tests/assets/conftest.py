@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.standins.asset_sources import CoinMarketCapStandin, CryptoCompareStandin, coins, listings
+from standins.asset_sources import CoinMarketCapStandin, CryptoCompareStandin, coins, listings
 from tests.support import wait_for
 
 ASSET_LIMIT = 250

@@ -30,7 +30,8 @@ def test_default_limit_and_json_shape(sources, worker, client, admin_headers, re
     response = client.get("/api/v1/assets", headers=read_headers)
     assert response.status_code == 200 and response.mimetype == "application/json"
     body = response.get_json()
-    assert set(body) == {"snapshot_id", "last_updated", "items"}
+    assert set(body) == {"snapshot_id", "last_updated", "provider", "items"}
+    assert body["provider"] == "cryptocompare+coinmarketcap"  # "demo-..." only in demo mode
     assert body["snapshot_id"] == run["snapshot_id"] and body["last_updated"] >= run["started_at"]
     assert len(body["items"]) == 50 and body["items"][49]["rank"] == 50
     assert len(client.get("/api/v1/assets?limit=1", headers=read_headers).get_json()["items"]) == 1
@@ -51,6 +52,40 @@ def test_csv(sources, worker, client, admin_headers, read_headers):
         ["2", "Q", 'Quote "and", comma', "1"],
         ["3", "NOPE", "No price", ""],
     ]
+
+
+def test_csv_never_carries_a_formula(sources, worker, client, admin_headers, read_headers):
+    """OWASP CSV injection: text cells starting with = + - @ tab or CR (after the sources' stripping)
+    get a leading quote; numbers stay numbers."""
+    cc, cmc = sources
+    hostile = ["=cmd|' /C calc'!A0", "+1+2", "-2+3", "@SUM(A1:A2)", "\r=HYPERLINK(1)", "Safe = coin"]
+    cc.coins = [(f"S{n}", name) for n, name in enumerate(hostile)]
+    cmc.listings = [(f"S{n}", "x", Decimal(f"{n + 1}.5")) for n in range(len(hostile))]
+    ingest(client, admin_headers)
+    rows = list(
+        csv.reader(io.StringIO(client.get("/api/v1/assets?format=csv", headers=read_headers).get_data(as_text=True)))
+    )
+    assert [row[2] for row in rows[1:]] == [
+        "'=cmd|' /C calc'!A0",
+        "'+1+2",
+        "'-2+3",
+        "'@SUM(A1:A2)",
+        "'=HYPERLINK(1)",  # the source's whitespace stripping left "=HYPERLINK(1)"
+        "Safe = coin",
+    ]
+    assert [row[3] for row in rows[1:]] == ["1.5", "2.5", "3.5", "4.5", "5.5", "6.5"]
+    assert [row[0] for row in rows[1:]] == ["1", "2", "3", "4", "5", "6"]
+    json_names = [item["name"] for item in client.get("/api/v1/assets", headers=read_headers).get_json()["items"]]
+    assert json_names[0] == "=cmd|' /C calc'!A0"  # JSON is data, not a spreadsheet: unchanged
+
+
+def test_csv_text_rule():
+    from webapp.assets.services import csv_text
+
+    for raw in ("=1", "+1", "-1", "@a", "\tx", "\rx"):
+        assert csv_text(raw) == "'" + raw
+    for raw in ("a=1", "1-2", "", "'quoted"):
+        assert csv_text(raw) == raw
 
 
 @pytest.mark.parametrize(
@@ -194,3 +229,15 @@ def test_an_unreachable_broker_is_503_and_frees_the_slot(app, client, admin_head
     run = IngestionRun.objects.get()
     assert run.status == "failed" and "could not enqueue" in run.errors[0]["message"]
     assert IngestionLock.objects.get(id="assets").run_id is None
+
+
+def test_listing_headers_private_revalidate_with_etag(sources, worker, client, admin_headers, read_headers):
+    ingest(client, admin_headers)
+    response = client.get("/api/v1/assets", headers=read_headers)
+    assert response.status_code == 200 and response.headers["ETag"]
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    again = client.get("/api/v1/assets", headers={**read_headers, "If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["Cache-Control"] == "private, no-cache"
+    missing = client.get("/api/v1/assets?datetime=2000-01-01T00:00:00Z", headers=read_headers)
+    assert missing.status_code == 404 and missing.headers["Cache-Control"] == "no-store"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.standins.server import Reply
+from standins.server import Reply
 from tests.support import run_manage
 from webapp.assets.models import IngestionRun
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from standins.asset_sources import cc_error, cmc_error
+from standins.server import Reply
 from tests.assets.conftest import ingest, start_run, wait_finished
-from tests.standins.asset_sources import cc_error, cmc_error
-from tests.standins.server import Reply
 from tests.support import wait_for
 
 

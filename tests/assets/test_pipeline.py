@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from bson import ObjectId
 
-from tests.standins.server import Reply
+from standins.server import Reply
 from webapp.assets import pipeline, sources
 from webapp.assets.models import AssetItem, AssetSnapshot, IngestionLock, IngestionRun, utcnow
 from webapp.errors import Conflict

@@ -1,16 +1,18 @@
 """SMS through the real worker and the real twilio client against the local Twilio stand-in."""
 
+import logging
 import threading
 
 import pytest
 from bson import ObjectId
 
+from standins.server import Reply
+from standins.twilio import FROM_NUMBER, error_reply
 from tasks.notifications import send_sms, sweep_pending
-from tests.standins.server import Reply
-from tests.standins.twilio import FROM_NUMBER, error_reply
 from tests.support import wait_for
 from tests.transactions.helpers import broker_down, make_txn, make_user, settled, stats_current
-from webapp.notifications import services
+from webapp import outbox
+from webapp.notifications import services, sweeper
 from webapp.transactions.models import Transaction
 
 
@@ -26,6 +28,7 @@ def test_happy_path_sends_one_sms_with_the_text(client, write_headers, worker, t
     assert txn["notification"]["status"] in {"pending", "sending", "sent"}
     done = settled(client, write_headers, txn["id"])
     assert done["notification"]["status"] == "sent" and done["notification"]["attempts"] == 1
+    assert done["notification"]["provider"] == "twilio"  # "demo-twilio" only under `run --demo`
     message = twilio.messages[-1]
     assert message["sid"] == done["notification"]["message_sid"]
     assert message["to"] == "+233241234567" and message["from"] == FROM_NUMBER
@@ -87,22 +90,13 @@ def test_timeout_is_never_resent(client, write_headers, worker, twilio, user, ap
     note = wait_for(timed_out)
     assert note["status"] == "sending"  # ambiguous: Twilio may have the message
     send_sms.delay(txn["id"])  # a redelivered task finds nothing pending
-    assert services.sweep() == {"enqueued": 0, "reclaimed": 0}
+    assert sweeper.sweep() == {"enqueued": 0, "reclaimed": 0}
     assert services.send_transaction_sms(txn["id"]) == {"result": "noop"}
     assert len(twilio.requests) == 1
     # Even past NOTIFICATION_STUCK_SECONDS the sweeper leaves it: only a receipt may move it on.
     monkeypatch.setitem(app.config, "NOTIFICATION_STUCK_SECONDS", 0)
-    assert services.sweep() == {"enqueued": 0, "reclaimed": 0}
+    assert sweeper.sweep() == {"enqueued": 0, "reclaimed": 0}
     assert len(twilio.requests) == 1
-
-
-@pytest.fixture
-def paused_worker(worker):
-    """The test drives each step itself; the worker resumes afterwards."""
-    worker.stop()
-    yield worker
-    if worker.controller is None:
-        worker.start()
 
 
 def test_sweeper_resumes_a_send_whose_worker_died_after_claiming(
@@ -110,9 +104,9 @@ def test_sweeper_resumes_a_send_whose_worker_died_after_claiming(
 ):
     txn = make_txn(client, write_headers, user["id"])
     assert services._claim(ObjectId(txn["id"]))  # a worker claims it, then dies before calling Twilio
-    assert services.sweep() == {"enqueued": 0, "reclaimed": 0}  # not stuck yet
+    assert sweeper.sweep() == {"enqueued": 0, "reclaimed": 0}  # not stuck yet
     monkeypatch.setitem(app.config, "NOTIFICATION_STUCK_SECONDS", 0)
-    assert services.sweep() == {"enqueued": 1, "reclaimed": 1}
+    assert sweeper.sweep() == {"enqueued": 1, "reclaimed": 1}
     paused_worker.start()  # consumes the original message and the sweeper's: one of them sends
     done = settled(client, write_headers, txn["id"])
     assert done["notification"]["status"] == "sent"
@@ -129,7 +123,7 @@ def test_sweeper_waits_for_a_scheduled_retry(client, write_headers, twilio, user
     note = client.get(f"/api/v1/transactions/{txn['id']}", headers=write_headers).get_json()["notification"]
     assert note["status"] == "pending" and note["error_code"] == "20429"
     if outcome["countdown"] > 1:  # full jitter may pick ~0; otherwise the retry is in the future
-        assert services.sweep()["enqueued"] == 0
+        assert sweeper.sweep()["enqueued"] == 0
 
 
 def test_task_twice_and_two_racing_threads_send_one_sms(client, write_headers, worker, twilio, user, app):
@@ -155,12 +149,23 @@ def test_task_twice_and_two_racing_threads_send_one_sms(client, write_headers, w
     assert len(twilio.messages) == 1 and twilio.messages[0]["sid"] == done["notification"]["message_sid"]
 
 
-def test_without_credentials_the_sms_is_logged_and_skipped(client, write_headers, worker, user, caplog):
-    caplog.set_level("INFO", logger="webapp.notifications.services")
+def test_without_credentials_the_sms_is_skipped_and_logged_by_id_only(client, write_headers, worker, user, caplog):
+    caplog.set_level("INFO")
     txn = make_txn(client, write_headers, user["id"])
     done = settled(client, write_headers, txn["id"])
     assert done["notification"]["status"] == "skipped"
-    wait_for(lambda: any("credited with GHS 120.50" in r.getMessage() for r in caplog.records))
+    wait_for(lambda: any(txn["id"] in r.getMessage() and "skipped" in r.getMessage() for r in caplog.records))
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "+233241234567" not in logged and "credited" not in logged and "Ama" not in logged
+
+
+def test_the_twilio_client_logs_no_request_details(client, write_headers, worker, twilio, user, caplog):
+    caplog.set_level("DEBUG")
+    done = settled(client, write_headers, make_txn(client, write_headers, user["id"])["id"])
+    assert done["notification"]["status"] == "sent"
+    assert not [r for r in caplog.records if r.name.startswith("twilio") and r.levelno < logging.WARNING]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "+233241234567" not in logged and "credited" not in logged
 
 
 def test_redis_down_while_posting_then_the_sweeper_sends(
@@ -168,7 +173,7 @@ def test_redis_down_while_posting_then_the_sweeper_sends(
 ):
     monkeypatch.setitem(app.config, "NOTIFICATION_PENDING_GRACE_SECONDS", 0)
     with broker_down(celery_app):
-        assert services.enqueue_sms(ObjectId()) is False  # the real publish path fails
+        assert outbox.enqueue("notifications.send_sms", str(ObjectId())) is False  # the real publish path fails
         response = client.post(
             "/api/v1/transactions",
             json={
@@ -188,7 +193,7 @@ def test_redis_down_while_posting_then_the_sweeper_sends(
     sweep_pending.delay()
     wait_for(
         lambda: (
-            services.sweep()["enqueued"]
+            sweeper.sweep()["enqueued"]
             or Transaction._get_collection().find_one(
                 {"_id": ObjectId(txn["id"]), "notification.status": {"$ne": "pending"}}
             )
@@ -198,11 +203,3 @@ def test_redis_down_while_posting_then_the_sweeper_sends(
     assert done["notification"]["status"] == "sent" and len(twilio.messages) == 1
     assert twilio.messages[0]["body"].endswith("Balance: GHS 120.50")
     stats_current(txn["id"])
-
-
-def test_global_rate_limit_window(app, monkeypatch):
-    monkeypatch.setitem(app.config, "SMS_RATE_LIMIT", "3/m")
-    delays = [services.rate_limit_delay() for _ in range(4)]
-    assert delays[:3] == [0.0, 0.0, 0.0] and 0 < delays[3] <= 66
-    monkeypatch.setitem(app.config, "SMS_RATE_LIMIT", "garbage")
-    assert services.rate_limit_delay() == 0.0

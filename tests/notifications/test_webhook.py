@@ -4,7 +4,7 @@ import pytest
 from bson import ObjectId
 from twilio.request_validator import RequestValidator
 
-from tests.standins.twilio import AUTH_TOKEN
+from standins.twilio import AUTH_TOKEN
 from tests.transactions.helpers import make_txn, make_user, settled
 from webapp.transactions.models import Transaction
 

@@ -127,6 +127,7 @@ def test_embedded_runner_starts_private_redis_serves_and_stops_cleanly():
     assert "runner-admin-key" not in output  # a configured key: only its first 9 characters
     assert "Admin API key: from ADMIN_API_KEY (runner-ad…)" in output
     assert "Stopped." in output
+    assert "DEMO MODE" not in output  # the demo's stand-ins start only with --demo
     deadline = time.monotonic() + 10
     while redis_answers(redis_url, 0.2) and time.monotonic() < deadline:
         time.sleep(0.1)

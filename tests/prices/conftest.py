@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.standins.price_providers import CoinbaseStandin, CoinGeckoStandin
+from standins.price_providers import CoinbaseStandin, CoinGeckoStandin
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from bson import Decimal128
 
+from standins.server import Reply
 from tasks.prices import refresh_btc
-from tests.standins.server import Reply
 from webapp.extensions import get_redis
 from webapp.prices import services
 from webapp.prices.models import PriceQuote

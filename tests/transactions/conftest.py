@@ -1,1 +1,1 @@
-from tests.standins.twilio import twilio, twilio_server  # noqa: F401  (fixtures)
+from tests.twilio_fixtures import twilio, twilio_server  # noqa: F401  (fixtures)

@@ -81,6 +81,7 @@ class AssetSnapshot(me.Document):
     created_at = me.DateTimeField(required=True)
     published_at = me.DateTimeField(null=True)  # null until every item is written
     count = me.IntField(default=0)
+    provider = me.StringField(null=True)  # "cryptocompare+coinmarketcap" (demo: "demo-..." each)
 
     meta = {"collection": "asset_snapshots", "indexes": [{"fields": ["-published_at", "-id"]}]}
 

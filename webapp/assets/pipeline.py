@@ -30,6 +30,7 @@ from webapp.assets.models import (
     utcnow,
 )
 from webapp.errors import Conflict
+from webapp.provenance import source_label
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +232,15 @@ def publish_run(run_id: ObjectId) -> dict:
         return {"published": True, "snapshot_id": str(run_id)}
     snapshots.update_one(
         {"_id": run_id},
-        {"$setOnInsert": {"run_id": run_id, "created_at": now, "published_at": None, "count": len(ranking)}},
+        {
+            "$setOnInsert": {
+                "run_id": run_id,
+                "created_at": now,
+                "published_at": None,
+                "count": len(ranking),
+                "provider": "+".join(source_label(n) for n in ("cryptocompare", "coinmarketcap")),
+            }
+        },
         upsert=True,
     )
     items = AssetItem._get_collection()

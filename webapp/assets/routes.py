@@ -25,7 +25,8 @@ class Assets(MethodView):
         answer = services.asset_listing(limit, at, fmt, request.if_none_match)
         response = Response(answer["body"], status=answer["status"], content_type=answer["content_type"])
         response.set_etag(answer["etag"])
-        response.headers["Cache-Control"] = "no-cache"  # the latest snapshot changes; revalidate
+        # Private (a key was needed to read it); revalidate, since the latest snapshot changes.
+        response.headers["Cache-Control"] = "private, no-cache"
         return response
 
 

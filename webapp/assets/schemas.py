@@ -40,6 +40,7 @@ class AssetItemSchema(Schema):
 class AssetListSchema(Schema):
     snapshot_id = fields.String(required=True)
     last_updated = fields.DateTime(required=True, metadata={"description": "when the snapshot was published"})
+    provider = fields.String(metadata={"description": '"cryptocompare+coinmarketcap" (demo: "demo-" before each)'})
     items = fields.List(fields.Nested(AssetItemSchema), required=True)
 
 

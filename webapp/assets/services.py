@@ -19,6 +19,7 @@ import redis
 from bson import ObjectId
 from flask import current_app
 
+from webapp import outbox
 from webapp.assets.models import AssetItem, AssetSnapshot, IngestionRun
 from webapp.assets.pipeline import claim_run, fail_run
 from webapp.assets.schemas import AssetListSchema
@@ -40,7 +41,7 @@ def _resolve_snapshot(at: datetime | None) -> dict:
     snapshots = AssetSnapshot._get_collection()
     published = {"$ne": None} if at is None else {"$ne": None, "$lte": at}
     snapshot = snapshots.find_one(
-        {"published_at": published}, {"published_at": 1}, sort=[("published_at", -1), ("_id", -1)]
+        {"published_at": published}, {"published_at": 1, "provider": 1}, sort=[("published_at", -1), ("_id", -1)]
     )
     if snapshot is not None:
         return snapshot
@@ -51,6 +52,16 @@ def _resolve_snapshot(at: datetime | None) -> dict:
 
 def _price(value) -> str | None:
     return None if value is None else format(value.to_decimal(), "f")
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str) -> str:
+    """A text cell safe to open in a spreadsheet (OWASP CSV injection): a cell starting with `=`,
+    `+`, `-`, `@`, tab or carriage return gets a leading `'`, so it is never read as a formula.
+    Only text columns pass through here; numbers (rank, price) are written as numbers."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def _render(snapshot: dict, limit: int, fmt: str) -> bytes:
@@ -68,9 +79,14 @@ def _render(snapshot: dict, limit: int, fmt: str) -> bytes:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(CSV_HEADER)
-        writer.writerows((i["rank"], i["symbol"], i["name"], i["price_usd"] or "") for i in items)
+        writer.writerows((i["rank"], csv_text(i["symbol"]), csv_text(i["name"]), i["price_usd"] or "") for i in items)
         return out.getvalue().encode()
-    body = {"snapshot_id": str(snapshot["_id"]), "last_updated": snapshot["published_at"], "items": items}
+    body = {
+        "snapshot_id": str(snapshot["_id"]),
+        "last_updated": snapshot["published_at"],
+        "provider": snapshot.get("provider") or "cryptocompare+coinmarketcap",
+        "items": items,
+    }
     return json.dumps(AssetListSchema().dump(body), separators=(",", ":")).encode()
 
 
@@ -109,10 +125,10 @@ def request_ingestion(trigger: str = "api") -> dict:
     Conflict (409, with the running run's id) when a run is in progress."""
     run_id = claim_run(trigger)
     queued = get_run(run_id)  # read before enqueueing: the answer is the run as accepted
-    try:
-        current_app.extensions["celery"].send_task("assets.ingest", kwargs={"trigger": trigger, "run_id": str(run_id)})
+    try:  # fire-and-forget, one bounded connect attempt: a request never waits on the broker
+        outbox.publish("assets.ingest", kwargs={"trigger": trigger, "run_id": str(run_id)})
     except Exception as exc:  # the broker is unreachable
-        fail_run(run_id, f"could not enqueue the ingestion: {exc}")
+        fail_run(run_id, f"could not enqueue the ingestion: {type(exc).__name__}")
         raise Unavailable("The task queue is unreachable; the ingestion was not started.") from None
     return queued
 

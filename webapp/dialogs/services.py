@@ -30,13 +30,22 @@ from webapp.errors import Conflict, Gone, NotFound
 
 log = logging.getLogger(__name__)
 
-STATE_FIELDS = {f: 1 for f in ("dialog_id", "customer_id", "consent", "messages_count", "created_at", "updated_at")}
-LIST_FIELDS = {
-    "_id": 0,
-    **{f: 1 for f in ("dialog_id", "customer_id", "languages", "messages", "consented_at", "created_at")},
-    "updated_at": 1,
-}
-NEWEST_FIRST = [("last_message_at", -1), ("dialog_id", -1)]
+# Projections and sorts are built per query: a driver may mutate what it is given (mongomock pops
+# and re-adds `_id` in a projection), so a dict shared between threads breaks concurrent reads.
+_STATE = ("dialog_id", "customer_id", "consent", "messages_count", "created_at", "updated_at")
+_LISTED = ("dialog_id", "customer_id", "languages", "messages", "consented_at", "created_at", "updated_at")
+
+
+def state_fields() -> dict:
+    return dict.fromkeys(_STATE, 1)
+
+
+def list_fields() -> dict:
+    return {"_id": 0, **dict.fromkeys(_LISTED, 1)}
+
+
+def newest_first() -> list:
+    return [("last_message_at", -1), ("dialog_id", -1)]
 
 
 def _dialogs():
@@ -77,7 +86,7 @@ def append_message(customer_id: str, dialog_id: str, text: str, language: str, n
                     "$set": {"last_message_at": now, "updated_at": now},
                     "$setOnInsert": {"created_at": now},
                 },
-                projection=STATE_FIELDS,
+                projection=state_fields(),
                 upsert=True,
                 return_document=ReturnDocument.AFTER,
             )
@@ -94,7 +103,7 @@ def append_message(customer_id: str, dialog_id: str, text: str, language: str, n
 
 
 def _refuse_append(customer_id: str, dialog_id: str, max_messages: int) -> None:
-    existing = _dialogs().find_one({"dialog_id": dialog_id}, STATE_FIELDS)
+    existing = _dialogs().find_one({"dialog_id": dialog_id}, state_fields())
     if existing is None:
         return  # deleted meanwhile (revoked, erased or cleaned up): the retry decides
     if existing["customer_id"] != customer_id:
@@ -157,13 +166,13 @@ def list_dialogs(page: int, page_size: int, language: str | None = None, custome
     if language:
         query["languages"] = language
     total = _dialogs().count_documents(query)
-    cursor = _dialogs().find(query, LIST_FIELDS).sort(NEWEST_FIRST).skip((page - 1) * page_size).limit(page_size)
+    cursor = _dialogs().find(query, list_fields()).sort(newest_first()).skip((page - 1) * page_size).limit(page_size)
     return {"items": list(cursor), "total": total, "page": page, "page_size": page_size}
 
 
 def get_dialog(customer_id: str, dialog_id: str) -> dict:
     """A granted dialog of this customer; 404 otherwise, with no hint whether it exists."""
-    doc = _dialogs().find_one({"dialog_id": dialog_id, "customer_id": customer_id, "consent": GRANTED}, LIST_FIELDS)
+    doc = _dialogs().find_one({"dialog_id": dialog_id, "customer_id": customer_id, "consent": GRANTED}, list_fields())
     if doc is None:
         raise NotFound(f"Dialog {dialog_id} not found.")
     return doc

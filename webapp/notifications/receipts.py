@@ -21,11 +21,12 @@ from webapp.notifications.models import CALLBACK_STATUS, Transaction
 from webapp.notifications.schemas import StatusCallbackSchema
 
 # The statuses each new status may replace.
+# Tuples (immutable); each query gets a list of its own.
 _MAY_REPLACE = {
-    "sent": ["sending", "sent"],
-    "delivered": ["sending", "sent"],
-    "undelivered": ["sending", "sent"],
-    "failed": ["sending", "sent"],
+    "sent": ("sending", "sent"),
+    "delivered": ("sending", "sent"),
+    "undelivered": ("sending", "sent"),
+    "failed": ("sending", "sent"),
 }
 
 
@@ -60,6 +61,6 @@ def handle_status_callback(url: str, params: dict, signature: str, tx_hint: str 
     if data["ErrorCode"]:
         update["notification.error_code"] = data["ErrorCode"]
     result = Transaction._get_collection().update_one(
-        {**match, "notification.status": {"$in": _MAY_REPLACE[status]}}, {"$set": update}
+        {**match, "notification.status": {"$in": list(_MAY_REPLACE[status])}}, {"$set": update}
     )
     return status if result.modified_count else "ignored"

@@ -1,7 +1,18 @@
 """Transaction SMS through Twilio: exactly one message per transaction.
 
-Outbox: a transaction is inserted with `notification.status = "pending"`, then `send_sms` is
-enqueued; if enqueueing fails, `sweep` (beat) re-enqueues it later.
+Outbox: a transaction is inserted with `notification.status = "pending"`; its statistics task, once
+the balance counts it, publishes `send_sms` (`publish_first_sms`). If a publish fails, the sweeper
+(`webapp.notifications.sweeper`) publishes it later.
+
+At most one live task per notification: every publish is a compare-and-set on
+`notification.publishes` that also stamps `notification.due_at` (when the live task should run); a
+task deferred by the pace or a retry moves `due_at` to its own future time. The sweeper publishes
+only for notifications with no live task: pending and `due_at` older than
+NOTIFICATION_PENDING_GRACE_SECONDS.
+
+Pace (SMS_RATE_LIMIT): `deliver` books a slot (`pacing.reserve_slot`) only for a notification that
+is pending and will really be sent; a task whose slot is in the future defers itself to that slot
+(already booked) instead of asking again. A skipped SMS (Twilio not configured) books no slot.
 
 Exactly once: `send_transaction_sms` first *claims* the notification with one conditional update
 (pending -> sending, attempts + 1). Only the claimer calls Twilio, so redelivery, retries, the
@@ -25,7 +36,6 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from datetime import UTC, datetime, timedelta
 
 import requests
@@ -33,10 +43,11 @@ from flask import current_app
 from pymongo import ReturnDocument
 from twilio.base.exceptions import TwilioRestException
 
-from webapp.extensions import get_redis
+from webapp import outbox
 from webapp.ids import object_id
-from webapp.notifications import outbox, twilio_client
+from webapp.notifications import pacing, twilio_client
 from webapp.notifications.models import Transaction
+from webapp.provenance import source_label
 from webapp.transactions import stats
 from webapp.transactions.money import grouped
 from webapp.users.models import User
@@ -46,12 +57,53 @@ BACKOFF_CAP_SECONDS = 600
 
 
 def initial_state(now: datetime) -> dict:
-    return {"status": "pending", "message_sid": None, "error_code": None, "attempts": 0, "updated_at": now}
+    """A new pending notification; its first task is published by the statistics step (`due_at`:
+    the sweeper steps in if that has not happened within the grace)."""
+    return {
+        "status": "pending",
+        "message_sid": None,
+        "error_code": None,
+        "attempts": 0,
+        "updated_at": now,
+        "due_at": now,
+        "publishes": 0,
+    }
 
 
-def enqueue_sms(transaction_id) -> bool:
-    """Publish `notifications.send_sms`; False when the broker is unreachable (see outbox)."""
-    return outbox.enqueue("notifications.send_sms", str(transaction_id))
+def twilio_configured(cfg) -> bool:
+    return bool(cfg.get("TWILIO_ACCOUNT_SID") and cfg.get("TWILIO_AUTH_TOKEN"))
+
+
+def publish_first_sms(transaction_id) -> bool:
+    """Publish the SMS task of a new transaction unless a task was already published for it (by an
+    earlier run of this step, or by the sweeper). True when published now."""
+    oid = object_id(transaction_id)
+    now = datetime.now(UTC)
+    taken = Transaction._get_collection().update_one(
+        {"_id": oid, "deleted": False, "notification.status": "pending", "notification.publishes": 0},
+        {"$set": {"notification.due_at": now}, "$inc": {"notification.publishes": 1}},
+    )
+    return bool(taken.modified_count) and outbox.enqueue("notifications.send_sms", str(oid))
+
+
+def deliver(transaction_id: str, slot_booked: bool = False) -> dict:
+    """The SMS task's body: pace, then `send_transaction_sms`. Returns its outcome, or
+    {"result": "deferred", "countdown": s}: the slot booked for this notification is `s` seconds
+    away; the caller runs this again then with `slot_booked=True` (no second booking)."""
+    cfg = current_app.config
+    oid = object_id(transaction_id)
+    if oid is None:
+        return {"result": "noop"}
+    if twilio_configured(cfg) and not slot_booked:
+        coll = Transaction._get_collection()
+        if coll.find_one({"_id": oid, "deleted": False, "notification.status": "pending"}, {"_id": 1}) is None:
+            return {"result": "noop"}  # sent, claimed elsewhere or gone: no slot spent
+        wait = pacing.reserve_slot()
+        if wait > 0:
+            due = datetime.now(UTC) + timedelta(seconds=wait)
+            coll.update_one({"_id": oid, "notification.status": "pending"}, {"$set": {"notification.due_at": due}})
+            return {"result": "deferred", "countdown": wait}
+    return send_transaction_sms(transaction_id)
 
 
 def compose(doc: dict, balance_cents: int) -> str:
@@ -113,12 +165,15 @@ def send_transaction_sms(transaction_id: str) -> dict:
     if user is None:
         _finish(oid, attempts, "failed", error_code="no_user")
         return {"result": "failed"}
-    stats.apply_transaction(transaction_id)  # so the balance in the text includes this transaction
-    body = compose(doc, stats.balances([doc["user_id"]]).get(doc["user_id"], 0))
-    if not (cfg.get("TWILIO_ACCOUNT_SID") and cfg.get("TWILIO_AUTH_TOKEN")):
-        log.info("SMS not sent (no Twilio credentials) to %s: %s", user["phone_number"], body)
+    if not twilio_configured(cfg):
+        log.info("SMS of transaction %s skipped: Twilio is not configured", transaction_id)
         _finish(oid, attempts, "skipped")
         return {"result": "skipped"}
+    if doc.get("stats_pending") is not None or (doc.get("stats_version") or 0) < doc["version"]:
+        # Normally counted before this task was published; after an outbox catch-up, count it now
+        # so the balance in the text includes this transaction.
+        stats.apply_transaction(transaction_id)
+    body = compose(doc, stats.balances([doc["user_id"]]).get(doc["user_id"], 0))
     try:
         message = twilio_client.get_client(cfg).messages.create(**_message_args(cfg, user["phone_number"], body, oid))
     except TwilioRestException as exc:
@@ -129,10 +184,10 @@ def send_transaction_sms(transaction_id: str) -> dict:
     except requests.RequestException as exc:
         if twilio_client.never_reached_twilio(exc):
             return _transient(oid, attempts, "connection")
-        log.warning("SMS of %s: ambiguous failure, not resending: %s", transaction_id, exc)
+        log.warning("SMS of %s: ambiguous failure, not resending: %s", transaction_id, type(exc).__name__)
         _finish(oid, attempts, "sending", error_code="timeout")
         return {"result": "ambiguous"}
-    _finish(oid, attempts, "sent", message_sid=message.sid, error_code=None)
+    _finish(oid, attempts, "sent", message_sid=message.sid, error_code=None, provider=source_label("twilio"))
     return {"result": "sent", "message_sid": message.sid}
 
 
@@ -153,76 +208,5 @@ def _transient(oid, attempts: int, error_code: str) -> dict:
         return {"result": "failed"}
     countdown = backoff(attempts)
     retry_at = datetime.now(UTC) + timedelta(seconds=countdown)
-    _finish(oid, attempts, "pending", error_code=error_code, retry_at=retry_at)
+    _finish(oid, attempts, "pending", error_code=error_code, retry_at=retry_at, due_at=retry_at)
     return {"result": "retry", "countdown": countdown}
-
-
-def rate_limit_delay() -> float:
-    """Seconds to wait before another SMS may go out under the global SMS_RATE_LIMIT ("10/s",
-    "600/m"), counted in a fixed window in Redis shared by every worker; 0 when allowed. Fails open
-    (0) when the cache Redis is unreachable."""
-    spec = str(current_app.config.get("SMS_RATE_LIMIT") or "")
-    try:
-        limit, unit = spec.split("/")
-        period = {"s": 1, "m": 60, "h": 3600}[unit.strip()[0]]
-        limit = int(limit)
-    except (ValueError, KeyError, IndexError):
-        return 0.0
-    now = time.time()
-    window = int(now // period)
-    key = f"fido:sms-rate:{period}:{window}"
-    try:
-        pipe = get_redis().pipeline()
-        pipe.incr(key)
-        pipe.expire(key, period * 2)
-        used = pipe.execute()[0]
-    except Exception as exc:
-        log.warning("SMS rate limit unavailable, sending anyway: %s", exc)
-        return 0.0
-    if used <= limit:
-        return 0.0
-    return (window + 1) * period - now + random.uniform(0, period / 10)
-
-
-def sweep(limit: int = 500) -> dict:
-    """Re-enqueue notifications left `pending` past NOTIFICATION_PENDING_GRACE_SECONDS (and past
-    their scheduled retry, so the backoff holds), and put back to `pending` (then enqueue) those stuck
-    in `sending` past NOTIFICATION_STUCK_SECONDS because a worker died mid-send. A send that timed out
-    after reaching Twilio (`error_code` "timeout") is never put back: Twilio may have the message, so
-    only a delivery receipt moves it on; resending could deliver a second SMS."""
-    cfg = current_app.config
-    coll = Transaction._get_collection()
-    now = datetime.now(UTC)
-    pending_before = now - timedelta(seconds=int(cfg["NOTIFICATION_PENDING_GRACE_SECONDS"]))
-    stuck_before = now - timedelta(seconds=int(cfg["NOTIFICATION_STUCK_SECONDS"]))
-    enqueued = reclaimed = 0
-    for doc in coll.find(
-        {
-            "notification.status": "pending",
-            "notification.updated_at": {"$lte": pending_before},
-            "notification.retry_at": {"$not": {"$gt": now}},
-            "deleted": False,
-        },
-        {"_id": 1},
-    ).limit(limit):
-        enqueued += enqueue_sms(doc["_id"])
-    for doc in coll.find(
-        {
-            "notification.status": "sending",
-            "notification.updated_at": {"$lte": stuck_before},
-            "notification.error_code": {"$ne": "timeout"},
-        },
-        {"_id": 1, "notification": 1},
-    ).limit(limit):
-        back = coll.update_one(
-            {
-                "_id": doc["_id"],
-                "notification.status": "sending",
-                "notification.attempts": doc["notification"]["attempts"],
-            },
-            {"$set": {"notification.status": "pending", "notification.updated_at": now}},
-        )
-        if back.modified_count:
-            reclaimed += 1
-            enqueued += enqueue_sms(doc["_id"])
-    return {"enqueued": enqueued, "reclaimed": reclaimed}

@@ -2,11 +2,13 @@
 
 twilio 9.x builds every Messages URL from `client.api.base_url` ("https://api.twilio.com"), so
 overriding that attribute sends the real client's real requests to a regional edge, a proxy or a
-local stand-in. One client per thread and configuration (the HTTP session is reused).
+local stand-in. One client per thread and configuration (the HTTP session is reused). The client's
+per-request INFO log (URL, headers, body) is silenced: it would carry phone numbers and texts.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import requests
@@ -29,7 +31,10 @@ def get_client(config) -> Client:
         cache = _local.clients = {}
     client = cache.get(key)
     if client is None:
-        client = Client(key[0], key[1], http_client=TwilioHttpClient(timeout=float(key[3])))
+        http_client = TwilioHttpClient(timeout=float(key[3]))
+        # The client logs every request (URL, headers) at INFO: third-party clients stay at WARNING.
+        http_client.logger.setLevel(logging.WARNING)
+        client = Client(key[0], key[1], http_client=http_client)
         if key[2]:
             client.api.base_url = key[2].rstrip("/")
         cache[key] = client

@@ -12,6 +12,10 @@ Contract:
 - `latest_quote()` reads Redis, and falls back to the newest history document if Redis is unreachable.
   `fresh_quote()` is what orders use: it refuses (503) a missing quote or one older than
   BTC_PRICE_MAX_AGE_SECONDS.
+- A refresh where every provider failed records why, in a few words per provider, in Redis
+  (`LAST_FAILURE_KEY`); a successful one clears it. Those 503s then say why ("last refresh failed:
+  coingecko timeout, coinbase connection refused"), so an operator sees the cause, not "retry".
+- The stored source is the provider's name, "demo-" prefixed in demo mode (webapp.provenance).
 """
 
 from __future__ import annotations
@@ -30,11 +34,13 @@ from flask import current_app
 from webapp.errors import Unavailable
 from webapp.extensions import get_redis
 from webapp.prices.models import PriceQuote
+from webapp.provenance import source_label
 
 log = logging.getLogger(__name__)
 
 CURRENCIES = ("EUR", "GBP", "USD")
 LATEST_KEY = "prices:btc:latest"
+LAST_FAILURE_KEY = "prices:btc:last_failure"
 
 # Replace the latest quote only with a newer one (two overlapping refreshes can finish out of order).
 # fetched_at is a fixed-width ISO string (milliseconds, +00:00), so string order is time order.
@@ -113,6 +119,7 @@ def refresh_btc() -> dict:
     """Try providers in order; store the first usable quote. Returns a JSON-able report:
     `{"ok", "quote" (or None), "errors": {provider: message}, "durations_ms": {provider: ms}}`."""
     errors: dict[str, str] = {}
+    reasons: dict[str, str] = {}
     durations: dict[str, float] = {}
     for name in provider_names():
         fetch = PROVIDERS.get(name)
@@ -124,13 +131,56 @@ def refresh_btc() -> dict:
         except (requests.RequestException, ProviderError) as exc:
             durations[name] = round((time.perf_counter() - started) * 1000, 2)
             errors[name] = f"{type(exc).__name__}: {exc}"
+            reasons[name] = _short_reason(exc)
             log.warning("BTC price provider %s failed: %s", name, errors[name])
             continue
         durations[name] = round((time.perf_counter() - started) * 1000, 2)
-        quote = store_quote(name, rates)
+        quote = store_quote(source_label(name), rates)
+        _record_failure(None)
         return {"ok": True, "quote": _quote_json(quote), "errors": errors, "durations_ms": durations}
     log.error("no BTC price provider gave a usable answer; keeping the last good quote: %s", errors)
+    _record_failure(", ".join(f"{name} {reason}" for name, reason in reasons.items()) or "no provider configured")
     return {"ok": False, "quote": None, "errors": errors, "durations_ms": durations}
+
+
+def _short_reason(exc: Exception) -> str:
+    """A few words for an operator: "timeout", "connection refused", "HTTP 503", "bad answer"."""
+    if isinstance(exc, requests.Timeout):
+        return "timeout"
+    if isinstance(exc, requests.ConnectionError):
+        return "connection refused" if "refused" in str(exc).lower() else "connection error"
+    if isinstance(exc, requests.RequestException):
+        return "request error"
+    text = str(exc)
+    if text.startswith("HTTP "):
+        return text.split(":", 1)[0]
+    return "unknown provider" if text.startswith("unknown provider") else "bad answer"
+
+
+def _record_failure(summary: str | None) -> None:
+    """Remember why the last refresh failed (None: it succeeded). Best effort: Redis may be down."""
+    try:
+        if summary is None:
+            get_redis().delete(LAST_FAILURE_KEY)
+        else:
+            get_redis().set(LAST_FAILURE_KEY, summary)
+    except redis.RedisError as exc:
+        log.warning("could not record the BTC refresh outcome in Redis: %s", exc)
+
+
+def _why_unavailable(stale: bool = False) -> str:
+    """The cause to put in a 503: the last refresh's failure, else that none has run (since the
+    stale quote, when `stale`)."""
+    try:
+        summary = get_redis().get(LAST_FAILURE_KEY)
+    except redis.RedisError:
+        summary = None
+    if summary:
+        return f"last refresh failed: {summary.decode() if isinstance(summary, bytes) else summary}"
+    every = int(current_app.config["BTC_PRICE_REFRESH_SECONDS"])
+    if every <= 0:
+        return "the refresh job is off (BTC_PRICE_REFRESH_SECONDS=0); run 'manage.py refresh-price'"
+    return f"no refresh has run {'since' if stale else 'yet'} (one runs every {every} s)"
 
 
 def store_quote(source: str, rates: dict, fetched_at: datetime | None = None) -> dict:
@@ -187,10 +237,10 @@ def fresh_quote() -> dict:
     """The latest quote if it is at most BTC_PRICE_MAX_AGE_SECONDS old; Unavailable (503) otherwise."""
     quote = latest_quote()
     if quote is None:
-        raise Unavailable("No BTC price is available yet; retry shortly.")
+        raise Unavailable(f"No BTC price is available yet; {_why_unavailable()}.")
     max_age = current_app.config["BTC_PRICE_MAX_AGE_SECONDS"]
     if quote_age(quote) > max_age:
-        raise Unavailable(f"The BTC price is older than {max_age} seconds; retry shortly.")
+        raise Unavailable(f"The BTC price is older than {max_age} seconds; {_why_unavailable(stale=True)}.")
     return quote
 
 
@@ -198,7 +248,7 @@ def price_view() -> dict:
     """The API answer for the latest quote; Unavailable (503) when there is none."""
     quote = latest_quote()
     if quote is None:
-        raise Unavailable("No BTC price is available yet; retry shortly.")
+        raise Unavailable(f"No BTC price is available yet; {_why_unavailable()}.")
     age = quote_age(quote)
     return {
         "base": "BTC",

@@ -40,7 +40,8 @@ class Transaction(me.Document):
         "indexes": [
             # A user's list, newest first (the _id suffix serves the tie-break sort), reconcile, delete.
             {"fields": ["user_id", "-transaction_date", "-id"]},
-            {"fields": ["notification.status", "notification.updated_at"]},  # sweeper
+            {"fields": ["notification.status", "notification.due_at"]},  # SMS sweeper (pending, no live task)
+            {"fields": ["notification.status", "notification.updated_at"]},  # SMS sweeper (stuck sending)
             {"fields": ["notification.message_sid"], "sparse": True},  # delivery receipts
             {"fields": ["stats_dirty_at"], "sparse": True},  # statistics outbox sweep
         ],

@@ -33,6 +33,7 @@ class TransactionUpdateSchema(Schema):
 class NotificationSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(NOTIFICATION_STATUSES))
     message_sid = fields.String(allow_none=True)
+    provider = fields.String(allow_none=True, metadata={"description": 'who sent it: "twilio" or "demo-twilio"'})
     error_code = fields.String(allow_none=True)
     attempts = fields.Integer(required=True)
     updated_at = fields.DateTime(allow_none=True)

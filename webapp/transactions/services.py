@@ -1,8 +1,9 @@
 """Transactions: create, read, change, delete, list; every write triggers the statistics task.
 
-A write stores its document first (with the SMS outbox state on create) and only then enqueues
-work; an enqueue failure (Redis down) is logged, never surfaced: the outbox sweeper re-enqueues
-the SMS (`notification.status` pending) and the statistics task (`stats_dirty_at` still set).
+A write stores its document first (with the SMS outbox state on create) and only then publishes
+one task, the statistics step (`settle`), which after a creation publishes the SMS task; a publish
+failure (Redis down) is logged, never surfaced: the statistics sweeper re-publishes writes whose
+`stats_dirty_at` is still set, the SMS sweeper notifications with no live task.
 Changes are single atomic updates that bump `version`; a delete is a soft delete (`deleted`, version bumped) that the
 statistics task turns into a hard delete once the removal is counted.
 """
@@ -16,17 +17,22 @@ from bson import ObjectId
 from flask import current_app
 from pymongo import ReturnDocument
 
+from webapp import outbox
 from webapp.errors import Invalid, NotFound
 from webapp.ids import object_id
-from webapp.notifications import outbox
 from webapp.notifications import services as notifications
-from webapp.transactions import analytics
+from webapp.transactions import analytics, stats
 from webapp.transactions.models import Transaction
 from webapp.transactions.money import format_cents, to_cents
 from webapp.users.models import User
 
 log = logging.getLogger(__name__)
-_HIDDEN = {"stats_applied": 0, "stats_pending": 0, "stats_dirty_at": 0}
+
+
+def _hidden() -> dict:
+    """The projection of every read, built per call: drivers may mutate a projection dict during a
+    query (mongomock pops and re-adds `_id`), so one shared dict broke concurrent reads (500s)."""
+    return {"stats_applied": 0, "stats_pending": 0, "stats_dirty_at": 0}
 
 
 def _user_oid(user_id) -> ObjectId:
@@ -52,7 +58,9 @@ def present(doc: dict) -> dict:
         "currency": doc["currency"],
         "created_at": doc["created_at"],
         "updated_at": doc["updated_at"],
-        "notification": {k: note.get(k) for k in ("status", "message_sid", "error_code", "attempts", "updated_at")},
+        "notification": {
+            k: note.get(k) for k in ("status", "message_sid", "provider", "error_code", "attempts", "updated_at")
+        },
     }
 
 
@@ -80,15 +88,25 @@ def create_transaction(data: dict) -> dict:
         "notification": notifications.initial_state(now),
     }
     Transaction._get_collection().insert_one(doc)
-    # The SMS task also applies this transaction's statistics (its text shows the new balance).
-    if enqueue("transactions.apply_stats", doc["_id"]):
-        notifications.enqueue_sms(doc["_id"])
+    # One publish per request: the statistics task counts it, then publishes its SMS (whose text
+    # shows the new balance). A failed publish is left to the sweepers.
+    outbox.enqueue("transactions.apply_stats", str(doc["_id"]), sms=True)
     return present(doc)
+
+
+def settle(transaction_id: str, sms: bool = False) -> str:
+    """The statistics step after a write: count the change; after a creation (`sms`), publish the
+    transaction's SMS task once the balance includes it. Idempotent (see stats, and
+    notifications.publish_first_sms). Returns what the statistics step did."""
+    outcome = stats.apply_transaction(transaction_id)
+    if sms:
+        notifications.publish_first_sms(transaction_id)
+    return outcome
 
 
 def get_transaction(transaction_id) -> dict:
     oid = object_id(transaction_id)
-    doc = Transaction._get_collection().find_one({"_id": oid, "deleted": False}, _HIDDEN) if oid else None
+    doc = Transaction._get_collection().find_one({"_id": oid, "deleted": False}, _hidden()) if oid else None
     if doc is None:
         raise NotFound("Transaction not found.")
     return present(doc)
@@ -105,7 +123,7 @@ def update_transaction(transaction_id, data: dict) -> dict:
         doc = Transaction._get_collection().find_one_and_update(
             {"_id": oid, "deleted": False},
             {"$set": changes, "$inc": {"version": 1}},
-            projection=_HIDDEN,
+            projection=_hidden(),
             return_document=ReturnDocument.AFTER,
         )
     if doc is None:
@@ -143,7 +161,7 @@ def list_user_transactions(user_id, args: dict) -> dict:
         query["transaction_type"] = args["type"]
     coll = Transaction._get_collection()
     page, size = args["page"], args["page_size"]
-    rows = coll.find(query, _HIDDEN).sort([("transaction_date", -1), ("_id", -1)]).skip((page - 1) * size).limit(size)
+    rows = coll.find(query, _hidden()).sort([("transaction_date", -1), ("_id", -1)]).skip((page - 1) * size).limit(size)
     return {"items": [present(r) for r in rows], "total": coll.count_documents(query), "page": page, "page_size": size}
 
 

@@ -37,8 +37,13 @@ from webapp.transactions.money import format_cents  # noqa: F401  (re-exported f
 log = logging.getLogger(__name__)
 
 KEEP_EVENTS = 200  # event ids remembered per figure document
-_FIELDS = {"user_id": 1, "transaction_date": 1, "amount_cents": 1, "transaction_type": 1, "version": 1}
-_PROJECTION = {**_FIELDS, "deleted": 1, "stats_version": 1, "stats_applied": 1, "stats_pending": 1}
+_FIELDS = ("user_id", "transaction_date", "amount_cents", "transaction_type", "version")
+_STATE = ("deleted", "stats_version", "stats_applied", "stats_pending")
+
+
+def _projection() -> dict:
+    """A new projection per query: a driver may mutate it (never share one between threads)."""
+    return dict.fromkeys(_FIELDS + _STATE, 1)
 
 
 def day_of(moment: datetime) -> str:
@@ -115,7 +120,7 @@ def claim_event(oid: ObjectId) -> tuple[str, dict | None]:
     """Step 1: the pending event of transaction `oid` (claimed now, or left by an earlier run).
     Returns (state, event): ("pending", event), ("current", None), ("gone", None), ("raced", None)."""
     coll = Transaction._get_collection()
-    doc = coll.find_one({"_id": oid}, _PROJECTION)
+    doc = coll.find_one({"_id": oid}, _projection())
     if doc is None:
         return "gone", None
     if doc.get("stats_pending") is not None:
@@ -173,13 +178,14 @@ def apply_transaction(transaction_id: str) -> str:
 
 
 def sweep_dirty(grace_seconds: int, limit: int = 500) -> int:
-    """Re-enqueue the statistics task of transactions written more than `grace_seconds` ago whose
-    change is still not counted (its enqueue failed, e.g. Redis down). Returns how many."""
-    from webapp.notifications import outbox
+    """Re-publish the statistics task of transactions written more than `grace_seconds` ago whose
+    change is still not counted (its publish failed, e.g. Redis down), over one broker connection.
+    Returns how many were published."""
+    from webapp import outbox
 
     before = datetime.now(UTC) - timedelta(seconds=grace_seconds)
     rows = Transaction._get_collection().find({"stats_dirty_at": {"$lte": before}}, {"_id": 1}).limit(limit)
-    return sum(outbox.enqueue("transactions.apply_stats", str(row["_id"])) for row in rows)
+    return outbox.enqueue_many("transactions.apply_stats", [((str(row["_id"]),), {}) for row in rows])
 
 
 def balances(user_ids: list) -> dict:

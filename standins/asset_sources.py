@@ -5,7 +5,8 @@ Per-page controls, since pages are fetched in parallel: `faults[page]` is a list
 (one per request) before the normal answer (a 500 then success; CryptoCompare's `"Response":
 "Error"`; CoinMarketCap's 401/1001 ...); `gates[page]` is a `threading.Event` the request waits on
 (a page held open until the test releases it); `delay` adds latency to every page (benchmarks).
-Prices are written into the JSON text as exact decimal literals.
+Prices are written into the JSON text as exact decimal literals. Given a `SyntheticMarket` (the
+demo), the ranking and listings come from it and drift between runs.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 import threading
 from decimal import Decimal
 
-from tests.standins.server import Reply, StandinServer
+from standins.server import Reply, StandinServer
 
 _NUM = "\x00num:"
 
@@ -35,8 +36,8 @@ def _dumps(body) -> str:
 class _PagedStandin(StandinServer):
     page_param = "page"
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self, port: int = 0):
+        super().__init__(port)
         self.faults: dict[int, list[Reply]] = {}
         self.gates: dict[int, threading.Event] = {}
         self.delay = 0.0
@@ -75,9 +76,10 @@ class CryptoCompareStandin(_PagedStandin):
     """`GET /data/top/totaltoptiervolfull?limit=&page=&tsym=USD`; `coins` is the ranking, as
     (symbol, full name) pairs or raw `Data` entries (dicts, for malformed-item tests)."""
 
-    def __init__(self, coins: list):
-        super().__init__()
+    def __init__(self, coins: list, market=None, port: int = 0):
+        super().__init__(port)
         self.coins = coins
+        self.market = market
 
     def page_of(self, req) -> int:
         return int(req.query.get("page", 0))
@@ -86,8 +88,9 @@ class CryptoCompareStandin(_PagedStandin):
         if req.path != "/data/top/totaltoptiervolfull":
             return {"Response": "Error", "Message": "path does not exist", "Type": 1, "Data": {}}
         limit, page = int(req.query.get("limit", 100)), self.page_of(req)
+        coins = self.market.ranking() if self.market is not None else self.coins
         data = []
-        for n, coin in enumerate(self.coins[page * limit : (page + 1) * limit]):
+        for n, coin in enumerate(coins[page * limit : (page + 1) * limit]):
             if isinstance(coin, dict):
                 data.append(coin)
                 continue
@@ -97,7 +100,7 @@ class CryptoCompareStandin(_PagedStandin):
         return {
             "Message": "Success",
             "Type": 100,
-            "MetaData": {"Count": len(self.coins)},
+            "MetaData": {"Count": len(coins)},
             "SponsoredData": [],
             "Data": data,
             "RateLimit": {},
@@ -114,9 +117,10 @@ class CoinMarketCapStandin(_PagedStandin):
     """`GET /v1/cryptocurrency/listings/latest?start=&limit=&convert=USD`; `listings` ordered by
     cmc_rank, as (symbol, name, price) triples (price a Decimal or None) or raw dict entries."""
 
-    def __init__(self, listings: list, page_size: int):
-        super().__init__()
+    def __init__(self, listings: list, page_size: int, market=None, port: int = 0):
+        super().__init__(port)
         self.listings = listings
+        self.market = market
         self.page_size = page_size  # to turn `start` into a page number for the per-page controls
 
     def page_of(self, req) -> int:
@@ -124,8 +128,9 @@ class CoinMarketCapStandin(_PagedStandin):
 
     def page_body(self, req) -> dict:
         start, limit = int(req.query.get("start", 1)), int(req.query.get("limit", 100))
+        listed = self.market.listings() if self.market is not None else self.listings
         data = []
-        for n, entry in enumerate(self.listings[start - 1 : start - 1 + limit]):
+        for n, entry in enumerate(listed[start - 1 : start - 1 + limit]):
             if isinstance(entry, dict):
                 data.append(entry)
                 continue
@@ -143,7 +148,7 @@ class CoinMarketCapStandin(_PagedStandin):
                     "quote": {"USD": {"price": price, "volume_24h": Decimal("1.2e10"), "last_updated": stamp}},
                 }
             )
-        return {"status": _status(0, None, len(self.listings)), "data": data}
+        return {"status": _status(0, None, len(listed)), "data": data}
 
 
 def _status(code: int, message: str | None, total: int = 0) -> dict:

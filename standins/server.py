@@ -1,4 +1,5 @@
-"""A tiny threaded HTTP server on 127.0.0.1 with a scriptable handler, the base of every stand-in.
+"""A tiny threaded HTTP server on 127.0.0.1 with a scriptable handler, the base of every stand-in
+(tests, benchmarks and the offline demo of `manage.py run --demo`).
 
 A stand-in subclass implements `handle(request) -> Reply`. Every request is recorded. `script`
 queues replies that override `handle` one by one (e.g. a 500, then the normal answer).
@@ -46,8 +47,12 @@ class Reply:
 
 
 class StandinServer:
-    def __init__(self):
+    """Listens on 127.0.0.1:`port` (0: a free port, see `url`) once constructed; serves after `start()`
+    in a daemon thread; `stop()` closes the socket and joins that thread."""
+
+    def __init__(self, port: int = 0):
         self.requests: list[Request] = []
+        self.record = True  # False for long-running use (the demo): requests are not kept
         self.scripted: list[Reply] = []
         self.lock = threading.Lock()
         standin = self
@@ -84,7 +89,7 @@ class StandinServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -98,7 +103,9 @@ class StandinServer:
         return self
 
     def stop(self) -> None:
-        self.httpd.shutdown()
+        if self.thread.is_alive():
+            self.httpd.shutdown()
+            self.thread.join(5)
         self.httpd.server_close()
 
     def script(self, *replies: Reply) -> None:
@@ -112,7 +119,8 @@ class StandinServer:
 
     def _reply_for(self, req: Request) -> Reply:
         with self.lock:
-            self.requests.append(req)
+            if self.record:
+                self.requests.append(req)
             scripted = self.scripted.pop(0) if self.scripted else None
         return scripted or self.handle(req)
 
