@@ -1,5 +1,5 @@
 """Platform benchmarks (issue 14), each repeated 3 times and reported as min/median/max. The HTTP
-load generator is a separate process (`bench/loadgen.py`: wrk when installed, else Python).
+load generator is a separate process (`bench/httpload.py`: wrk when installed, else Python).
 
 1. Bare `GET /health/live` req/s on the embedded server (waitress, `manage.py run`'s) against
    werkzeug's threaded server serving the same `create_app()`. Goal: >= 1.5x.
@@ -33,7 +33,7 @@ COUNTED_REQUESTS = 50
 
 
 def _load(url: str, key: str | None = None) -> float:
-    cmd = [sys.executable, "-m", "bench.loadgen", url, f"--connections={CONNECTIONS}", f"--seconds={SECONDS}"]
+    cmd = [sys.executable, "-m", "bench.httpload", url, f"--connections={CONNECTIONS}", f"--seconds={SECONDS}"]
     if key:
         cmd.append(f"--header=X-API-Key: {key}")
     result = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)

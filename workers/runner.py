@@ -25,6 +25,7 @@ import threading
 import time
 
 from config.fields import mask_url
+from config.settings import is_embedded_mongo
 from workers.embedded import BeatThread, PrivateRedis, WorkerThread, redis_answers
 
 log = logging.getLogger("fido.run")
@@ -208,6 +209,14 @@ def run_embedded(settings, with_flower: bool = False, demo: bool = False) -> int
             runner.add(Part("demo stand-ins", lambda _deadline: demo_part.stop()))
             settings = demo_part.start(settings)
         app = create_app(settings)
+        # -- embedded database file (h3): lock + load before anything runs; its last save happens
+        # after the worker and beat stopped, before the private Redis stops (reverse order) --
+        if is_embedded_mongo(settings.MONGO_URI):
+            from webapp.embedded_db import open_file
+
+            embedded_file = open_file(settings)
+            if embedded_file is not None:
+                runner.add(Part("embedded database file", lambda _deadline: embedded_file.close()))
         celery_app = app.extensions["celery"]
         admin_key, generated = _ensure_admin_key(app)
         runner.add(WorkerThread(celery_app, concurrency=settings.WORKER_CONCURRENCY).start())
