@@ -142,12 +142,11 @@ def _ensure_admin_key(app) -> tuple[str, bool]:
     """The admin key and whether this process generated it."""
     from webapp.apikeys.services import ensure_key, generate_key
 
-    if app.config.get("ADMIN_API_KEY"):
-        return app.config["ADMIN_API_KEY"], False
-    key = generate_key()
-    with app.app_context():
-        ensure_key("admin (embedded runner)", "admin", key)
-    return key, True
+    configured = app.config.get("ADMIN_API_KEY")
+    key = configured or generate_key()
+    with app.app_context():  # again after the embedded database file was loaded over create_app's
+        ensure_key("admin (ADMIN_API_KEY)" if configured else "admin (embedded runner)", "admin", key)
+    return key, not configured
 
 
 def _banner(settings, admin_key: str, generated: bool, flower_auth: tuple[str, bool] | None, demo_part) -> str:
