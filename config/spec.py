@@ -56,6 +56,7 @@ SETTINGS: tuple[Setting, ...] = (
     _s("LOG_FORMAT", f.choice("json", "text"), "json", "platform"),
     _s("MAX_CONTENT_LENGTH", POSITIVE, "1048576", "platform"),
     _s("RATE_LIMIT_DEFAULT", f.rate(), "600 per minute", "platform"),
+    _s("RATE_LIMIT_AUTH_FAILURES", f.rate(), "30 per minute", "platform"),
     _s("ADMIN_API_KEY", f.text, None, "platform", secret=True),
     _s("PUBLIC_BASE_URL", HTTP, None, "platform"),
     _s("WEB_CONCURRENCY", POSITIVE, "2", "platform"),

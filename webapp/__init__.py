@@ -29,8 +29,8 @@ BLUEPRINTS = (
 
 def create_app(config: BaseConfig | dict | None = None) -> Flask:
     """Build the Flask app. `config` is a settings object or a dict of overrides on the environment's."""
-    from webapp import auth, errors, http
-    from webapp.extensions import api, connect_mongo, init_celery, init_redis, limiter
+    from webapp import auth, errors, http, openapi, ratelimit
+    from webapp.extensions import api, connect_mongo, init_celery, init_redis
     from webapp.logs import configure_logging
 
     settings = config if isinstance(config, BaseConfig) else load_config()
@@ -48,9 +48,11 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
     http.init_http(app)  # request id before anything can fail
     auth.init_auth(app)  # then the key, so limits can be per key
     http.init_body_check(app)
-    limiter.init_app(app)
+    ratelimit.init_ratelimit(app)  # after the key: one shared budget per key
 
-    api.init_app(app, spec_kwargs=_spec_kwargs())
+    api.ERROR_SCHEMA = openapi.ErrorEnvelopeSchema
+    api.init_app(app, spec_kwargs={**_spec_kwargs(), "extra_plugins": [openapi.ContractPlugin(app)]})
+    api.ma_plugin.converter.add_attribute_function(openapi.amount_property)
     for module in BLUEPRINTS:
         api.register_blueprint(importlib.import_module(module).blp)
     errors.register_error_handlers(app)  # after Api, so this envelope handles every error

@@ -99,8 +99,6 @@ def _handle_http_exception(exc: HTTPException):
     errors = data.get("errors") or data.get("messages")  # webargs puts field errors in "messages"
     if message is None and exc.code not in DEFAULT_MESSAGES:
         message = exc.description
-    if exc.code == 429:
-        message = f"Too many requests: limit is {exc.description}; retry later."
     headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
     headers.update(data.get("headers") or {})
     return error_response(exc.code or 500, message, errors, headers)

@@ -7,7 +7,6 @@ import json
 import re
 import time
 import uuid
-from decimal import Decimal
 
 import flask_smorest
 import swagger_ui_bundle
@@ -16,6 +15,7 @@ from flask import Flask, current_app, g, request, send_from_directory
 from flask_smorest import abort
 from webargs.flaskparser import FlaskParser
 
+from webapp.fields import json_number
 from webapp.logs import log_access, request_id_var
 
 # A client's X-Request-ID is adopted when it is 1-128 visible ASCII characters.
@@ -25,8 +25,8 @@ BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class DecimalJSONParser(FlaskParser):
-    """Parses JSON bodies with `parse_float=Decimal`: a JSON number like 120.505 reaches the schema
-    exactly as written, never through a binary float."""
+    """Parses JSON bodies with `parse_float=json_number`: a JSON number like 120.505 reaches the
+    schema exactly as written (a Decimal, marked when it used an exponent), never a binary float."""
 
     def _raw_load_json(self, req):
         if not (req.mimetype and (req.mimetype == "application/json" or req.mimetype.endswith("+json"))):
@@ -35,7 +35,7 @@ class DecimalJSONParser(FlaskParser):
         if not data:
             return super()._raw_load_json(req)
         try:
-            parsed = json.loads(data, parse_float=Decimal)
+            parsed = json.loads(data, parse_float=json_number)
             # A "\ud800" escape decodes to a lone surrogate that no database can store as UTF-8.
             json.dumps(parsed, ensure_ascii=False, default=str).encode("utf-8")
             return parsed

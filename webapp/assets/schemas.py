@@ -6,7 +6,7 @@ from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from webapp.assets.models import RUN_STATUSES, TRIGGERS
-from webapp.fields import UtcDateTime
+from webapp.fields import Integer, UtcDateTime
 from webapp.pagination import page_schema
 
 FORMATS = ("json", "csv")
@@ -15,7 +15,11 @@ FORMATS = ("json", "csv")
 class AssetQuerySchema(Schema):
     """`?limit=&datetime=&format=`; undocumented parameters are ignored (the API's convention)."""
 
-    limit = fields.Integer(load_default=None, strict=False, metadata={"description": "1..ASSET_LIMIT, default 50"})
+    limit = Integer(
+        load_default=None,
+        validate=validate.Range(min=1),
+        metadata={"description": "1..ASSET_LIMIT, default 50", "x-maximum-setting": "ASSET_LIMIT"},
+    )
     at = UtcDateTime(
         data_key="datetime",
         load_default=None,
@@ -26,7 +30,7 @@ class AssetQuerySchema(Schema):
     @validates("limit")
     def _limit_in_range(self, value, **_):
         top = current_app.config["ASSET_LIMIT"]
-        if value is not None and not 1 <= value <= top:
+        if value is not None and value > top:
             raise ValidationError(f"Must be between 1 and {top}.")
 
 

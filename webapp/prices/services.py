@@ -239,14 +239,21 @@ def quote_age(quote: dict) -> float:
     return max(0.0, (datetime.now(UTC) - quote["fetched_at"]).total_seconds())
 
 
+def _unavailable(message: str) -> Unavailable:
+    """A 503; with the refresh job on it knows when to retry: the next scheduled refresh, at most
+    BTC_PRICE_REFRESH_SECONDS away (`Retry-After`). With the job off nobody knows: no header."""
+    every = int(current_app.config["BTC_PRICE_REFRESH_SECONDS"])
+    return Unavailable(message, headers={"Retry-After": str(every)} if every > 0 else None)
+
+
 def fresh_quote() -> dict:
     """The latest quote if it is at most BTC_PRICE_MAX_AGE_SECONDS old; Unavailable (503) otherwise."""
     quote = latest_quote()
     if quote is None:
-        raise Unavailable(f"No BTC price is available yet; {_why_unavailable()}.")
+        raise _unavailable(f"No BTC price is available yet; {_why_unavailable()}.")
     max_age = current_app.config["BTC_PRICE_MAX_AGE_SECONDS"]
     if quote_age(quote) > max_age:
-        raise Unavailable(f"The BTC price is older than {max_age} seconds; {_why_unavailable(stale=True)}.")
+        raise _unavailable(f"The BTC price is older than {max_age} seconds; {_why_unavailable(stale=True)}.")
     return quote
 
 
@@ -254,7 +261,7 @@ def price_view() -> dict:
     """The API answer for the latest quote; Unavailable (503) when there is none."""
     quote = latest_quote()
     if quote is None:
-        raise Unavailable(f"No BTC price is available yet; {_why_unavailable()}.")
+        raise _unavailable(f"No BTC price is available yet; {_why_unavailable()}.")
     age = quote_age(quote)
     return {
         "base": "BTC",
