@@ -170,16 +170,17 @@ def beat():
 
 @cli.command()
 def flower():
-    """Flower on the broker, with basic auth from FLOWER_BASIC_AUTH (user:password)."""
+    """Flower on HOST:FLOWER_PORT with every app task, basic auth from FLOWER_BASIC_AUTH (user:password;
+    passed through the environment, never the command line)."""
     settings = _settings()
     _refuse_embedded(settings, "flower")
     if not settings.FLOWER_BASIC_AUTH:
         raise click.ClickException("set FLOWER_BASIC_AUTH=user:password; flower must not run unauthenticated")
     _require(settings, mongo=False)
-    from workers.runner import flower_command
+    from workers.runner import flower_command, flower_env
 
     cmd = flower_command(settings)
-    os.execvp(cmd[0], cmd)
+    os.execvpe(cmd[0], cmd, flower_env(settings.FLOWER_BASIC_AUTH))
 
 
 # ---- API keys -------------------------------------------------------------------------------
