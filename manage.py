@@ -328,5 +328,16 @@ def reconcile_stats(user_id):
         click.echo(f"  user {repair['user_id']} {repair['figure']}: {repair['was']} -> {repair['now']}")
 
 
+# ---- smoke ----
+@cli.command()
+@click.option("--url", required=True, help="Base URL of the running deployment, e.g. http://localhost:8000.")
+@click.option("--key", required=True, envvar="SMOKE_API_KEY", help="An admin API key (or set SMOKE_API_KEY).")
+def smoke(url, key):
+    """End-to-end check of a running deployment over HTTP; one line per step, exit 1 on a failure."""
+    from ops.smoke import Smoke
+
+    sys.exit(Smoke(url, key, echo=click.echo).run())
+
+
 if __name__ == "__main__":
     cli()
