@@ -31,6 +31,7 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
     """Build the Flask app. `config` is a settings object or a dict of overrides on the environment's."""
     from webapp import auth, errors, http, openapi, ratelimit
     from webapp.extensions import api, connect_mongo, init_celery, init_redis
+    from webapp.indexes import ensure_indexes
     from webapp.logs import configure_logging
 
     settings = config if isinstance(config, BaseConfig) else load_config()
@@ -55,6 +56,7 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
     for module in BLUEPRINTS:
         api.register_blueprint(importlib.import_module(module).blp)
     errors.register_error_handlers(app)  # after Api, so this envelope handles every error
+    ensure_indexes()  # every domain's documents are imported by now (see webapp.indexes)
 
     if app.config.get("ADMIN_API_KEY"):
         from webapp.apikeys.services import ensure_key

@@ -12,6 +12,7 @@ import re
 from datetime import UTC
 from decimal import Decimal, InvalidOperation
 
+from bson import Decimal128
 from marshmallow import ValidationError, fields, validate
 
 CONTROL_CHARS = r"\x00-\x1F\x7F-\x9F"
@@ -122,6 +123,22 @@ class Amount(fields.Decimal):
         if value is None:
             return None
         return format(Decimal(str(value)).quantize(Decimal(1).scaleb(-self.max_places)), "f")
+
+
+class DecimalString(fields.String):
+    """Dumps a Decimal or a BSON Decimal128 as its exact fixed-point string ("61234.12")."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return format(value.to_decimal() if isinstance(value, Decimal128) else Decimal(value), "f")
+
+
+class UtcIsoString(fields.String):
+    """Dumps an aware datetime as an ISO 8601 string in UTC ("2026-01-01T10:00:00.123000+00:00")."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.astimezone(UTC).isoformat()
 
 
 class UtcDateTime(fields.DateTime):

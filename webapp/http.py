@@ -1,9 +1,11 @@
-"""Cross-cutting HTTP conventions: request ids, JSON-only bodies, local Swagger UI assets."""
+"""Cross-cutting HTTP conventions: request ids, one access line per request, URL length limit,
+JSON-only bodies, local Swagger UI assets."""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 
 import flask_smorest
@@ -14,9 +16,11 @@ from flask_smorest import abort
 from webargs.flaskparser import FlaskParser
 
 from webapp.fields import json_number
-from webapp.logs import request_id_var
+from webapp.logs import log_access, request_id_var
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+# A client's X-Request-ID is adopted when it is 1-128 visible ASCII characters.
+_REQUEST_ID = re.compile(r"[!-~]{1,128}")
+MAX_URL_BYTES = 64 * 1024
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -46,9 +50,29 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 def _assign_request_id():
+    g.pop("api_key", None)  # `g` outlives a request when an app context was already pushed (tests)
+    g.started = time.perf_counter()
     incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
     request_id_var.set(g.request_id)
+    environ = request.environ
+    if len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) > MAX_URL_BYTES:
+        abort(414)
+
+
+def _log_access(response):
+    """Registered first, so it runs after every other after_request hook (final status)."""
+    started = getattr(g, "started", None)
+    api_key = getattr(g, "api_key", None)
+    log_access(
+        request.method,
+        request.path[:512],
+        response.status_code,
+        (time.perf_counter() - started) * 1000 if started else 0.0,
+        getattr(g, "request_id", None),
+        str(api_key.id) if api_key is not None else None,
+    )
+    return response
 
 
 def view_marker(name: str):
@@ -117,6 +141,7 @@ def init_http(app: Flask) -> None:
     """Request ids first; the JSON check is registered by `init_body_check` after authentication."""
     app.before_request(_assign_request_id)
     app.teardown_request(_forget_request_id)
+    app.after_request(_log_access)
     app.after_request(_echo_request_id)
     app.after_request(_security_headers)
     app.register_blueprint(docs_assets)

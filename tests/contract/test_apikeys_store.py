@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.contract.racing import declare_indexes, is_real_mongo, race, uses_index
+from tests.contract.support import THREADS, assert_indexed, race
 from webapp.apikeys import store
 from webapp.apikeys.models import ApiKey
 from webapp.apikeys.services import generate_key, hash_key
-
-
-@pytest.fixture(autouse=True)
-def _indexes(app):
-    declare_indexes(ApiKey)
 
 
 @pytest.fixture
@@ -38,7 +33,7 @@ def test_lookup_racing_a_revoke_finds_the_key_or_nothing_and_nothing_after(key):
     results = race(lambda i: store.revoke(key.id) if i == 0 else store.find_active_by_hash(key.key_hash))
     assert results[0] is True
     assert all(r is None or r.id == key.id for r in results[1:])
-    assert race(lambda i: store.find_active_by_hash(key.key_hash)) == [None] * 16
+    assert race(lambda i: store.find_active_by_hash(key.key_hash)) == [None] * THREADS
 
 
 def test_racing_upserts_of_one_key_make_one_document(app):
@@ -52,8 +47,9 @@ def test_racing_upserts_of_one_key_make_one_document(app):
     assert len({doc.id for doc in docs}) == 1
 
 
+@pytest.mark.real_mongo
 def test_lookup_uses_the_hash_index(key):
-    """Real MongoDB only (`explain`): a request finds its key through the unique `key_hash` index."""
-    if not is_real_mongo():
-        return  # mongomock has no query planner
-    assert uses_index(ApiKey._get_collection().find({"key_hash": key.key_hash, "revoked_at": None}))
+    """Real MongoDB only (`explain`): a request finds its key through the unique `key_hash` index,
+    and the listing of active keys through `-created_at`."""
+    assert_indexed("api_keys", {"key_hash": key.key_hash, "revoked_at": None})
+    assert_indexed("api_keys", {"revoked_at": None}, [("created_at", -1)])

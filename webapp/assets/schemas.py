@@ -56,20 +56,22 @@ class RunErrorSchema(Schema):
 
 
 class IngestionRunSchema(Schema):
-    id = fields.String(required=True)
+    """Dumps a stored run document; counters a queued run has not set yet dump as 0, times as null."""
+
+    id = fields.String(attribute="_id", required=True)
     status = fields.String(required=True, validate=validate.OneOf(RUN_STATUSES))
     trigger = fields.String(required=True, validate=validate.OneOf(TRIGGERS))
-    pages_total = fields.Integer(required=True)
-    pages_done = fields.Integer(required=True)
-    assets_ingested = fields.Integer(required=True)
-    prices_ingested = fields.Integer(required=True)
+    pages_total = fields.Integer(required=True, dump_default=0)
+    pages_done = fields.Integer(required=True, dump_default=0)
+    assets_ingested = fields.Integer(required=True, dump_default=0)
+    prices_ingested = fields.Integer(required=True, dump_default=0)
     items_rejected = fields.Integer(dump_default=0)
     errors = fields.List(fields.Nested(RunErrorSchema), dump_default=list)
-    snapshot_id = fields.String(allow_none=True)
+    snapshot_id = fields.String(allow_none=True, dump_default=None)
     created_at = fields.DateTime(required=True)
-    started_at = fields.DateTime(allow_none=True)
-    finished_at = fields.DateTime(allow_none=True)
-    duration_ms = fields.Integer(allow_none=True)
+    started_at = fields.DateTime(allow_none=True, dump_default=None)
+    finished_at = fields.DateTime(allow_none=True, dump_default=None)
+    duration_ms = fields.Integer(allow_none=True, dump_default=None)
 
 
 IngestionRunPageSchema = page_schema(IngestionRunSchema, "IngestionRunPage")

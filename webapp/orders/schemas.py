@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
-from webapp.fields import Amount, Pattern, any_case_pattern
+from webapp.fields import Amount, DecimalString, Pattern, UtcIsoString, any_case_pattern
 from webapp.pagination import CursorArgsSchema, cursor_page_schema
 
 CURRENCIES = ("EUR", "GBP", "USD")
@@ -43,16 +43,16 @@ class IdempotencyHeaderSchema(Schema):
 
 
 class OrderSchema(Schema):
-    """Decimals are already fixed-point strings in the service's dict (stored for replays as is)."""
+    """Dumps a stored order document: decimals (Decimal128) as exact strings, times in UTC."""
 
-    id = fields.String(required=True)
-    amount = fields.String(required=True, metadata={"example": "69.00"})
+    id = fields.String(attribute="_id", required=True)
+    amount = DecimalString(required=True, metadata={"example": "69.00"})
     currency = fields.String(required=True)
-    exchange_rate = fields.String(required=True, metadata={"description": "Fiat per 1 BTC."})
-    btc_amount = fields.String(required=True, metadata={"example": "0.00112678"})
+    exchange_rate = DecimalString(required=True, metadata={"description": "Fiat per 1 BTC."})
+    btc_amount = DecimalString(required=True, metadata={"example": "0.00112678"})
     rate_source = fields.String(required=True)
-    rate_fetched_at = fields.String(required=True)
-    created_at = fields.String(required=True)
+    rate_fetched_at = UtcIsoString(required=True)
+    created_at = UtcIsoString(required=True)
 
 
 OrderPageSchema = cursor_page_schema(OrderSchema, "OrderPage")
