@@ -30,6 +30,7 @@ from webapp.assets.models import (
     utcnow,
 )
 from webapp.errors import Conflict
+from webapp.metrics import metrics_of
 from webapp.provenance import source_label
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,8 @@ def _finish(run_id: ObjectId, status: str, error: str | None = None, **fields) -
     PriceStage._get_collection().delete_many({"run_id": run_id})
     changed = _runs().update_one({"_id": run_id, "status": {"$in": ["queued", "running"]}}, update).modified_count
     _release(run_id)
+    if changed and metrics_of() is not None:
+        metrics_of().ingestion_duration.observe(max(0.0, (now - _aware(began)).total_seconds()))
     return bool(changed)
 
 
@@ -205,6 +208,8 @@ def publish_run(run_id: ObjectId) -> dict:
     run = _runs().find_one({"_id": run_id})
     if run is None or run["status"] != "running":
         return {"published": False, "reason": "the run is not running"}
+    # Every page is in: the fetch stage ends here (per-stage timings of the run; first call wins).
+    _runs().update_one({"_id": run_id, "fetched_at": None}, {"$set": {"fetched_at": utcnow()}})
     if any(key.startswith("ranking:") for key in run.get("failed_pages", [])):
         fail_run(run_id, "no usable ranking: a ranking page failed; the current snapshot stays published")
         return {"published": False, "reason": "ranking incomplete"}

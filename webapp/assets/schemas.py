@@ -51,6 +51,12 @@ class RunErrorSchema(Schema):
     message = fields.String(required=True)
 
 
+class RunTimingsSchema(Schema):
+    queued_ms = fields.Integer(allow_none=True, metadata={"description": "created_at -> started_at"})
+    fetch_ms = fields.Integer(allow_none=True, metadata={"description": "started_at -> every page fetched"})
+    publish_ms = fields.Integer(allow_none=True, metadata={"description": "join and publish -> finished_at"})
+
+
 class IngestionRunSchema(Schema):
     id = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(RUN_STATUSES))
@@ -65,7 +71,8 @@ class IngestionRunSchema(Schema):
     created_at = fields.DateTime(required=True)
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
-    duration_ms = fields.Integer(allow_none=True)
+    duration_ms = fields.Integer(allow_none=True, metadata={"description": "finished_at - started_at"})
+    timings = fields.Nested(RunTimingsSchema, dump_default=dict)
 
 
 IngestionRunPageSchema = page_schema(IngestionRunSchema, "IngestionRunPage")

@@ -150,6 +150,24 @@ def _public_run(run: dict) -> dict:
         "started_at": run.get("started_at"),
         "finished_at": run.get("finished_at"),
         "duration_ms": run.get("duration_ms"),
+        "timings": _timings(run),
+    }
+
+
+def _timings(run: dict) -> dict:
+    """Milliseconds per stage: waiting in the queue, fetching the pages, joining and publishing
+    (null until the stage has ended, or when the run never reached it)."""
+
+    def ms(start, end):
+        if start is None or end is None:
+            return None
+        return int((end - start).total_seconds() * 1000)
+
+    started, fetched, finished = run.get("started_at"), run.get("fetched_at"), run.get("finished_at")
+    return {
+        "queued_ms": ms(run.get("created_at"), started),
+        "fetch_ms": ms(started, fetched),
+        "publish_ms": ms(fetched, finished),
     }
 
 
@@ -176,3 +194,12 @@ def list_runs(page: int, page_size: int) -> dict:
         "page": page,
         "page_size": page_size,
     }
+
+
+def last_success_at() -> datetime | None:
+    """When the newest successful ingestion run finished (None before the first); newest-first on
+    the `-created_at` index, and runs are few (one per interval, plus the ones asked for)."""
+    run = IngestionRun._get_collection().find_one(
+        {"status": "succeeded"}, {"finished_at": 1}, sort=[("created_at", -1)]
+    )
+    return run.get("finished_at") if run else None
