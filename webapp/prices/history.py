@@ -80,7 +80,7 @@ def price_history(currency: str, start: datetime | None, end: datetime | None, i
     return {
         "currency": currency,
         "interval": interval,
-        "from": start,
-        "to": end,
+        "start": start,
+        "end": end,
         "points": ohlc(currency, start, end, interval),
     }
