@@ -20,9 +20,12 @@ prometheus_client writes every value to files there and a scrape sums them over 
 from __future__ import annotations
 
 from flask import Flask, current_app
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
 
 STATE_INTERVAL_SECONDS = 10.0
+# Few buckets keep a scrape cheap (its cost grows with routes x buckets; see bench/bench_metrics.py).
+HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, float("inf"))
+TASK_BUCKETS = (0.05, 0.25, 1.0, 5.0, 30.0, 120.0, 600.0, float("inf"))
 EXTENSION = "fido_metrics"
 
 
@@ -35,13 +38,21 @@ class Metrics:
             "fido_http_requests_total", "HTTP requests answered", ["method", "route", "status"], registry=registry
         )
         self.http_duration = Histogram(
-            "fido_http_request_duration_seconds", "HTTP request duration", ["method", "route"], registry=registry
+            "fido_http_request_duration_seconds",
+            "HTTP request duration",
+            ["method", "route"],
+            buckets=HTTP_BUCKETS,
+            registry=registry,
         )
         self.tasks = Counter(
             "fido_celery_tasks_total", "Celery task runs by outcome", ["task", "state"], registry=registry
         )
         self.task_duration = Histogram(
-            "fido_celery_task_duration_seconds", "Celery task run duration", ["task"], registry=registry
+            "fido_celery_task_duration_seconds",
+            "Celery task run duration",
+            ["task"],
+            buckets=TASK_BUCKETS,
+            registry=registry,
         )
         self.ingestion_duration = Histogram(
             "fido_asset_ingestion_duration_seconds",
@@ -59,6 +70,8 @@ def metrics_of(app: Flask | None = None) -> Metrics | None:
 def init_metrics(app: Flask, celery_app) -> Metrics:
     from webapp.metrics import http, routes, state, tasks
 
+    # No `*_created` series: Prometheus does not need them, and they would add a line per series.
+    disable_created_metrics()
     metrics = Metrics(CollectorRegistry(auto_describe=True))
     app.extensions[EXTENSION] = metrics
     app.extensions["fido_state_collector"] = state.StateCollector(app, STATE_INTERVAL_SECONDS)
