@@ -3,7 +3,7 @@
 // Steps: a wrong key (the 401 must show in the page), then the right key and a user id; waits
 // until every panel has data; records each panel's state, each chart's drawn pixels, the runs table,
 // every request URL the page made, console errors, horizontal overflow; screenshots at 1280x800
-// and at phone width (390x844).
+// and at phone width (390x844). DASHBOARD_RANGE (1h, 24h, 7d, 30d) picks the price chart's range.
 import { chromium } from "playwright-core";
 
 const [base, key, userId, artifacts, userDataDir] = process.argv.slice(2);
@@ -29,6 +29,7 @@ try {
 
   await page.fill("#key", key);
   await page.click("#key-form button[type=submit]");
+  if (process.env.DASHBOARD_RANGE) await page.selectOption("#range", process.env.DASHBOARD_RANGE);
   await page.fill("#user-id", userId);
   await page.click("#user-form button[type=submit]");
   await page.waitForFunction((names) => names.every((n) => {
