@@ -183,19 +183,21 @@ def flower():
 
 
 # ---- API keys -------------------------------------------------------------------------------
-# With a real MongoDB these commands use the database directly (the service need not run). With the
-# embedded database only the running `run` process holds the keys, so they go through its worker.
+# The CLI generates a new key itself and sends only its SHA-256 hash, name, scope and prefix: the
+# plaintext is printed here once and never stored, logged or sent. With a real MongoDB the commands
+# write to the database directly (the service need not run); with the embedded database only the
+# running `run` process holds the data, so they go through its worker (`operator.call`).
 
 
-def _keys_call(action: str, **kwargs):
+def _operator_call(operation: str, **kwargs):
     settings = _settings()
     if is_embedded_mongo(settings.MONGO_URI):
-        return run_task(f"apikeys.{action}", kwargs, timeout=15)
-    from tasks import apikeys
+        return run_task("operator.call", {"operation": operation, "kwargs": kwargs}, timeout=15)
+    from webapp import operations
 
     _require(settings, redis=False)
-    _app()
-    return getattr(apikeys, f"{action}_key" if action != "list" else "list_keys")(**kwargs)
+    with _app().app_context():
+        return operations.call(operation, kwargs)
 
 
 @cli.command("create-api-key")
@@ -203,14 +205,17 @@ def _keys_call(action: str, **kwargs):
 @click.option("--scope", required=True, type=click.Choice(["read", "write", "admin"], case_sensitive=False))
 def create_api_key(name, scope):
     """Create a key and print it (the only time it is shown)."""
-    created = _keys_call("create", name=name, scope=scope)
-    click.echo(f"id:    {created['id']}\nscope: {created['scope']}\nkey:   {created['key']}")
+    from webapp.apikeys.services import generate_key, hash_key
+
+    key = generate_key()
+    created = _operator_call("apikeys.register", name=name, scope=scope, key_hash=hash_key(key), prefix=key[:9])
+    click.echo(f"id:    {created['id']}\nscope: {created['scope']}\nkey:   {key}")
 
 
 @cli.command("list-api-keys")
 def list_api_keys():
     """List active keys (never their secrets)."""
-    for item in _keys_call("list"):
+    for item in _operator_call("apikeys.list"):
         click.echo(f"{item['id']}  {item['scope']:<5}  {item['prefix']}…  {item['name']}  {item['created_at']}")
 
 
@@ -218,7 +223,7 @@ def list_api_keys():
 @click.argument("key_id")
 def revoke_api_key(key_id):
     """Revoke a key by id; it stops working at once."""
-    result = _keys_call("revoke", key_id=key_id)
+    result = _operator_call("apikeys.revoke", key_id=key_id)
     if not result.get("revoked"):
         raise click.ClickException(f"no active key with id {key_id}")
     click.echo(f"revoked {key_id}")

@@ -143,6 +143,7 @@ def bench_storing(app) -> list[dict]:
 def bench_http(app, key) -> list[dict]:
     from webapp.assets import pipeline
     from webapp.extensions import get_redis
+    from webapp.identity import namespaced
 
     headers = {"X-API-Key": key}
     rows = []
@@ -151,7 +152,7 @@ def bench_http(app, key) -> list[dict]:
     with ServedApp(app) as served:
         url = f"{served.url}/api/v1/assets?limit=100"
         first = __import__("requests").get(url, headers=headers, timeout=10)
-        cache_key = f"assets:listing:{first.headers['ETag'].strip(chr(34))}"
+        cache_key = namespaced(f"assets:listing:{first.headers['ETag'].strip(chr(34))}")
         redis = get_redis()
 
         def cached(session):

@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.support import ServedApp, get_app, percentile, timed
+from bench.support import ServedApp, get_app, percentile, summarize, timed
 
 ROUTES = 30
 TASKS = 15
@@ -28,14 +28,19 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _load(url: str, total: int, concurrency: int) -> dict:
+    spec = {"url": url, "method": "GET", "total": total, "concurrency": concurrency}
     done = subprocess.run(
-        [sys.executable, "-m", "bench.loadgen", url, str(total), str(concurrency)],
+        [sys.executable, "-m", "bench.loadgen"],
         cwd=ROOT,
+        input=json.dumps(spec),
         capture_output=True,
         text=True,
         check=True,
     )
-    return json.loads(done.stdout)
+    result = json.loads(done.stdout)
+    if result["errors"]:
+        raise RuntimeError(f"benchmark requests failed: {result['errors'][:3]}")
+    return summarize(result["latencies_s"], result["elapsed_s"])
 
 
 def _populate(app) -> tuple[int, int]:

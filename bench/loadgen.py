@@ -1,22 +1,49 @@
-"""The load generator of the HTTP benchmarks, run as its own process so its CPU use is not the
-server's GIL: `python -m bench.loadgen URL TOTAL CONCURRENCY [HEADER:VALUE ...]` prints one JSON
-summary (count, per_second, p50/p99/mean in ms). Any non-2xx answer fails it (exit 1)."""
+"""A load generator in its own process (so it never shares the server's interpreter lock).
+
+`python -m bench.loadgen` reads one JSON object on stdin: {"url", "headers", "body", "total",
+"concurrency", "method" (optional, "POST" by default, or "GET" without a body)}; it sends the request
+`total` times from `concurrency` threads (one keep-alive session each) and prints {"count",
+"elapsed_s", "latencies_s", "errors"} as JSON on stdout.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
-from bench.support import http_load
+import requests
 
 
-def main(argv: list[str]) -> int:
-    url, total, concurrency, *header_args = argv
-    headers = dict(h.split(":", 1) for h in header_args)
-    summary = http_load(lambda s: s.get(url, headers=headers, timeout=10), int(total), int(concurrency))
-    print(json.dumps(summary))
+def main() -> int:
+    spec = json.load(sys.stdin)
+    local = threading.local()
+    latencies, errors = [], []
+    lock = threading.Lock()
+
+    def one(_):
+        session = getattr(local, "session", None) or requests.Session()
+        local.session = session
+        t0 = time.perf_counter()
+        if spec.get("method", "POST") == "GET":
+            response = session.get(spec["url"], headers=spec.get("headers") or {}, timeout=60)
+        else:
+            response = session.post(spec["url"], json=spec["body"], headers=spec["headers"], timeout=60)
+        took = time.perf_counter() - t0
+        with lock:
+            (latencies if 200 <= response.status_code < 300 else errors).append(
+                took if response.ok else f"{response.status_code} {response.text[:200]}"
+            )
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(spec["concurrency"]) as pool:
+        list(pool.map(one, range(spec["total"])))
+    elapsed = time.perf_counter() - started
+    json.dump({"count": len(latencies), "elapsed_s": elapsed, "latencies_s": latencies, "errors": errors}, sys.stdout)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -25,6 +25,7 @@ def configure_env(**overrides: str) -> None:
             "MONGO_URI": "mongomock://localhost/fido-bench",
             "REDIS_URL": f"redis://{BENCH_REDIS_HOST}/{BENCH_REDIS_DB}",
             "LOG_FORMAT": "text",
+            "EMBEDDED_DB_PATH": "",
             "LOG_LEVEL": "WARNING",
             "RATE_LIMIT_DEFAULT": "100000000 per minute",
             **overrides,

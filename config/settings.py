@@ -120,6 +120,8 @@ class BaseConfig:
         self.RATELIMIT_STORAGE_URI = self.RATELIMIT_STORAGE_URI or self.CACHE_REDIS_URL
         if self.CELERY_TASK_EVENTS is None:  # events exist for flower: on where flower runs
             self.CELERY_TASK_EVENTS = bool(self.FLOWER_BASIC_AUTH)
+        if os.environ.get("EMBEDDED_DB_PATH") is not None and not os.environ["EMBEDDED_DB_PATH"].strip():
+            self.EMBEDDED_DB_PATH = ""  # set and empty: the embedded database stays in memory
 
         # flask-smorest / OpenAPI.
         self.API_TITLE = "Fido back office API"

@@ -41,6 +41,9 @@ SETTINGS: tuple[Setting, ...] = (
     _s("SECRET_KEY", f.text, "dev-insecure-secret-key", "platform", secret=True),
     _s("MONGO_URI", f.url("mongomock", "mongodb", "mongodb+srv"), "mongomock://localhost/fido", "platform"),
     _s("MONGO_CONNECT_TIMEOUT_SECONDS", POSITIVE, "5", "platform"),
+    # Embedded database file, relative to the working directory; set but empty: in memory only.
+    _s("EMBEDDED_DB_PATH", f.text, "var/embedded.db", "platform"),
+    _s("EMBEDDED_SNAPSHOT_SECONDS", POSITIVE, "5", "platform"),
     _s("REDIS_URL", REDIS, "redis://127.0.0.1:6379/0", "platform"),
     _s("REDIS_CONNECT_TIMEOUT_SECONDS", POSITIVE, "5", "platform"),
     _s("CELERY_BROKER_URL", REDIS, None, "platform", derived="REDIS_URL"),

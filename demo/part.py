@@ -35,6 +35,8 @@ class DemoPart:
         from config.settings import load_config
 
         os.environ.update(self.sources.start())
+        # The demo's fake data gets its own embedded file unless one is set (h3: persistence).
+        os.environ.setdefault("EMBEDDED_DB_PATH", "var/demo.db")
         return load_config(settings.ENV_NAME)
 
     def after_start(self, app) -> None:

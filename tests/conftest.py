@@ -21,6 +21,7 @@ os.environ.update(
         "MONGO_URI": "mongomock://localhost/fido-test",
         "REDIS_URL": f"redis://{TEST_REDIS_HOST}/{TEST_REDIS_DB}",
         "LOG_FORMAT": "text",
+        "EMBEDDED_DB_PATH": "",  # in memory; the persistence tests set their own temp files
         "LOG_LEVEL": os.environ.get("TEST_LOG_LEVEL", "WARNING"),
     }
 )

@@ -8,7 +8,6 @@ are not fork-safe.
 from __future__ import annotations
 
 import logging
-import threading
 
 import mongoengine
 import redis
@@ -54,43 +53,11 @@ def connect_mongo(uri: str) -> None:
     mongoengine.disconnect_all()
     options = {"tz_aware": True, "uuidRepresentation": "standard"}
     if is_embedded_mongo(uri):
-        import mongomock  # only the embedded mode needs it
+        from webapp import embedded_db  # the embedded mode only; production never imports it
 
-        _serialize_mongomock_writes(mongomock)
-        mongoengine.connect(
-            host="mongodb://" + uri[len("mongomock://") :],
-            mongo_client_class=mongomock.MongoClient,
-            **options,
-        )
+        embedded_db.connect(uri, **options)
     else:
         mongoengine.connect(host=uri, serverSelectionTimeoutMS=5000, **options)
-
-
-_MONGOMOCK_WRITE_LOCK = threading.RLock()
-
-
-def _serialize_mongomock_writes(mongomock) -> None:
-    """Make mongomock's writes atomic, as MongoDB's single-document writes are.
-
-    mongomock finds the matching documents and then writes them by `_id` without a lock, so a
-    conditional write racing another thread (a conditional delete against a consent, a
-    `find_one_and_update` claim) could act on a document that no longer matches. The embedded mode
-    runs API and worker threads in one process, so every write goes through one process-wide lock.
-    Writes change stored documents in place, so a read copies each document under the same lock
-    (`_copy_only_fields`): a read racing a write otherwise failed with "dictionary changed size
-    during iteration" (a 500). Idempotent."""
-    collection = mongomock.collection.Collection
-    if getattr(collection, "_fido_serialized", False):
-        return
-    for name in ("_insert", "_update", "_delete", "_find_and_modify", "_copy_only_fields"):
-        original = getattr(collection, name)
-
-        def locked(self, *args, __original=original, **kwargs):
-            with _MONGOMOCK_WRITE_LOCK:
-                return __original(self, *args, **kwargs)
-
-        setattr(collection, name, locked)
-    collection._fido_serialized = True
 
 
 def get_redis() -> redis.Redis:

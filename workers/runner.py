@@ -13,6 +13,7 @@ import threading
 from werkzeug.serving import make_server
 
 from config.fields import mask_url
+from config.settings import is_embedded_mongo
 from workers.embedded import BeatThread, PrivateRedis, WorkerThread, redis_answers
 
 log = logging.getLogger("fido.run")
@@ -64,6 +65,7 @@ def run_embedded(settings, with_flower: bool = False, demo: bool = False) -> int
         settings.CELERY_TASK_EVENTS = True  # flower shows what the worker's events tell it
     private_redis = _ensure_redis(settings)
     started = []
+    embedded_file = None
     demo_part = None
     try:
         # ---- demo hook (issue 15; the logic lives in demo/): the stand-ins start before the app so
@@ -76,6 +78,12 @@ def run_embedded(settings, with_flower: bool = False, demo: bool = False) -> int
             settings = demo_part.start(settings)
         # ---- end of demo hook
         app = create_app(settings)
+        # -- embedded database file (h3): lock + load before anything runs; final save on stop --
+        if is_embedded_mongo(settings.MONGO_URI):
+            from webapp.embedded_db import open_file
+
+            embedded_file = open_file(settings)
+        # -- end embedded database file --
         celery_app = app.extensions["celery"]
         admin_key = _ensure_admin_key(app)
         started.append(WorkerThread(celery_app, concurrency=settings.WORKER_CONCURRENCY).start())
@@ -119,6 +127,8 @@ def run_embedded(settings, with_flower: bool = False, demo: bool = False) -> int
     finally:
         for part in reversed(started):
             part.stop()
+        if embedded_file is not None:  # (h3) after the worker and beat, before the private Redis
+            embedded_file.close()
         if private_redis is not None:
             private_redis.stop()
         print("Stopped.", flush=True)

@@ -1,5 +1,7 @@
 """Liveness and readiness, with the worker up and with none."""
 
+from tests.support import wait_for
+
 
 def test_live(client):
     response = client.get("/health/live")
@@ -32,7 +34,8 @@ def test_ready_without_worker_is_503_degraded(client, worker):
         assert body["checks"]["mongo"]["ok"] and body["checks"]["redis"]["ok"]
     finally:
         worker.start()
-    assert client.get("/health/ready").status_code == 200
+    # The restarted worker answers broadcast pings once its control consumer is bound: poll for it.
+    wait_for(lambda: client.get("/health/ready").status_code == 200, timeout=15, message="ready after restart")
 
 
 def test_health_needs_no_key(client):

@@ -1,5 +1,5 @@
 """The embedded database (mongomock) must keep MongoDB's single-document write atomicity, since
-the embedded mode runs API and worker threads in one process (see `_serialize_mongomock_writes`)."""
+the embedded mode runs API and worker threads in one process (see `webapp.embedded_db._patches`)."""
 
 from __future__ import annotations
 

@@ -78,7 +78,7 @@ def test_refresh_is_on_the_beat_schedule(celery_app):
 
 def test_flushed_cache_falls_back_to_the_newest_history(client, read_headers, app):
     services.store_quote("coinbase", RATES)
-    app.extensions["redis"].delete(services.LATEST_KEY)  # Redis restarted or flushed since the refresh
+    app.extensions["redis"].delete(services.latest_key())  # Redis restarted or flushed since the refresh
     body = client.get("/api/v1/prices/btc", headers=read_headers).json
     assert body["source"] == "coinbase" and body["rates"]["EUR"] == "61234.12"
 

@@ -29,7 +29,7 @@ def test_first_provider_answer_is_stored_exactly(worker, providers):
     assert coinbase.requests == []
     request = coingecko.requests[0]
     assert request.query == {"ids": "bitcoin", "vs_currencies": "eur,gbp,usd", "include_last_updated_at": "true"}
-    cached = json.loads(get_redis().get(services.LATEST_KEY))
+    cached = json.loads(get_redis().get(services.latest_key()))
     assert cached["rates"]["GBP"] == "52100.5" and cached["source"] == "coingecko"
     (doc,) = PriceQuote._get_collection().find()
     assert doc["rates"]["EUR"] == Decimal128("61234.12")
@@ -90,7 +90,7 @@ def test_all_failing_keeps_the_last_good_quote(worker, providers):
     assert report["ok"] is False and report["quote"] is None
     assert set(report["errors"]) == {"coingecko", "coinbase"}
     assert "HTTP 500" in report["errors"]["coingecko"]
-    assert json.loads(get_redis().get(services.LATEST_KEY)) == good
+    assert json.loads(get_redis().get(services.latest_key())) == good
     assert PriceQuote.objects.count() == 1
 
 

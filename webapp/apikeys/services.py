@@ -39,6 +39,12 @@ def create_key(name: str, scope: str, key: str | None = None) -> tuple[ApiKey, s
     return doc, key
 
 
+def register_hashed_key(name: str, scope: str, key_hash: str, prefix: str) -> ApiKey:
+    """Store a key the caller generated, given only its SHA-256 hash and display prefix (the
+    `create-api-key` CLI: the plaintext never leaves its process). Not idempotent."""
+    return ApiKey(name=name, scope=scope, key_hash=key_hash, prefix=prefix).save()
+
+
 def ensure_key(name: str, scope: str, key: str) -> ApiKey:
     """Make sure a key with exactly this value exists, active, with this scope (idempotent upsert)."""
     digest = hash_key(key)

@@ -25,6 +25,7 @@ from webapp.assets.pipeline import claim_run, fail_run
 from webapp.assets.schemas import AssetListSchema
 from webapp.errors import NotFound, Unavailable
 from webapp.extensions import get_redis
+from webapp.identity import namespaced
 from webapp.ids import object_id_or_404
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def asset_listing(limit: int | None, at: datetime | None, fmt: str, if_none_matc
     answer = {"status": 200, "body": b"", "content_type": CONTENT_TYPES[fmt], "etag": tag}
     if if_none_match is not None and if_none_match.contains_weak(tag):  # RFC 9110: weak comparison
         return answer | {"status": 304}
-    key = f"assets:listing:{tag}"
+    key = namespaced(f"assets:listing:{tag}")
     try:
         cached = get_redis().get(key)
     except redis.RedisError as exc:

@@ -33,14 +33,20 @@ from flask import current_app
 
 from webapp.errors import Unavailable
 from webapp.extensions import get_redis
+from webapp.identity import namespaced
 from webapp.prices.models import PriceQuote
 from webapp.provenance import source_label
 
 log = logging.getLogger(__name__)
 
 CURRENCIES = ("EUR", "GBP", "USD")
-LATEST_KEY = "prices:btc:latest"
-LAST_FAILURE_KEY = "prices:btc:last_failure"
+LAST_FAILURE_KEY = "prices:btc:last_failure"  # about the providers, not the database: not namespaced
+
+
+def latest_key() -> str:
+    """The Redis key of the latest quote, under this database's namespace (webapp.identity)."""
+    return namespaced("prices:btc:latest")
+
 
 # Replace the latest quote only with a newer one (two overlapping refreshes can finish out of order).
 # fetched_at is a fixed-width ISO string (milliseconds, +00:00), so string order is time order.
@@ -192,7 +198,7 @@ def store_quote(source: str, rates: dict, fetched_at: datetime | None = None) ->
     )
     try:
         data = _quote_json(quote)
-        get_redis().eval(_SET_IF_NEWER, 1, LATEST_KEY, json.dumps(data), data["fetched_at"])
+        get_redis().eval(_SET_IF_NEWER, 1, latest_key(), json.dumps(data), data["fetched_at"])
     except redis.RedisError as exc:  # the history still holds it; latest_quote() falls back to it
         log.warning("could not cache the BTC quote in Redis: %s", exc)
     return quote
@@ -211,7 +217,7 @@ def prune_history() -> int:
 def latest_quote() -> dict | None:
     """`{"source", "fetched_at" (aware datetime), "rates": {cur: Decimal}}` or None."""
     try:
-        raw = get_redis().get(LATEST_KEY)
+        raw = get_redis().get(latest_key())
     except redis.RedisError as exc:
         log.warning("Redis unreachable for the BTC quote, reading the history: %s", exc)
         raw = None
