@@ -25,7 +25,7 @@ class PriceHistoryArgsSchema(Schema):
 
     currency = fields.String(
         load_default="EUR",
-        validate=validate.Regexp(r"^(?i:EUR|GBP|USD)$", error="Must be EUR, GBP or USD."),
+        validate=validate.Regexp(r"^([Ee][Uu][Rr]|[Gg][Bb][Pp]|[Uu][Ss][Dd])$", error="Must be EUR, GBP or USD."),
         metadata={"example": "EUR"},
     )
     start = UtcDateTime(data_key="from", load_default=None)
