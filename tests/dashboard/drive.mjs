@@ -3,7 +3,8 @@
 // Steps: a wrong key (the 401 must show in the page), then the right key and a user id; waits
 // until every panel has data; records each panel's state, each chart's drawn pixels, the runs table,
 // every request URL the page made, console errors, horizontal overflow; screenshots at 1280x800
-// and at phone width (390x844). DASHBOARD_RANGE (1h, 24h, 7d, 30d) picks the price chart's range.
+// and at phone width (390x844).
+// The price chart is then switched to the last hour in USD (it must redraw with that range).
 import { chromium } from "playwright-core";
 
 const [base, key, userId, artifacts, userDataDir] = process.argv.slice(2);
@@ -29,7 +30,6 @@ try {
 
   await page.fill("#key", key);
   await page.click("#key-form button[type=submit]");
-  if (process.env.DASHBOARD_RANGE) await page.selectOption("#range", process.env.DASHBOARD_RANGE);
   await page.fill("#user-id", userId);
   await page.click("#user-form button[type=submit]");
   await page.waitForFunction((names) => names.every((n) => {
@@ -53,6 +53,13 @@ try {
       return { points: Number(box.dataset.points || 0), inked, width: canvas.width };
     }, id);
   }
+  await page.selectOption("#range", "1h");
+  await page.selectOption("#currency", "USD");
+  await page.waitForFunction(() => {
+    const box = document.getElementById("price-chart");
+    return box.dataset.key === "1hUSD" && Number(box.dataset.points) > 0;
+  }, null, { timeout: 15000 }).catch(() => {});
+  report.switchedTo = await page.evaluate(() => document.getElementById("price-chart").dataset.key);
   report.runsRows = await page.locator("#runs tr").count();
   report.assetRows = await page.locator("#assets tr").count();
   report.scoreText = await page.textContent("#score");

@@ -114,6 +114,7 @@ def test_every_panel_renders_with_data_in_chromium(demo, tmp_path):
         assert report["panels"][name]["state"] == "ok", (name, report["panels"][name])
     for chart in ("price-chart", "user-chart"):
         assert report["charts"][chart]["points"] > 0 and report["charts"][chart]["inked"] > 1000, report["charts"]
+    assert report["switchedTo"] == "1hUSD"  # another range and currency redraw the price chart
     assert report["runsRows"] >= 1 and report["assetRows"] == 10
     assert "Credit score" in report["scoreText"]
     outside = [u for u in report["requests"] if urlparse(u).scheme != "data" and urlparse(u).hostname != "127.0.0.1"]

@@ -1,7 +1,8 @@
 // Fido staff dashboard. Contract: asks for an API key once (sessionStorage "fido.apiKey", this tab
 // only), sends it as X-API-Key to this origin's API only, refreshes every panel every 10 s, and
 // shows every failure (401, 503, network) in the page. Each panel sets data-state to "ok" (drawn
-// with data), "empty" or "error"; charts also set data-points (how many points they drew).
+// with data), "empty" or "error"; charts also set data-points (how many points they drew) and
+// data-key (what they show, e.g. "24hEUR").
 (function () {
   "use strict";
   var KEY_NAME = "fido.apiKey", REFRESH_MS = 10000;
@@ -54,17 +55,21 @@
     rows.forEach(function (item) { var tr = document.createElement("tr"); build(tr, item); body.appendChild(tr); });
   }
 
-  function draw(id, opts, data) {
+  // One uPlot per box, rebuilt when its options change (`key`: range, currency), else fed new data.
+  function draw(id, key, opts, data) {
     var el = $(id), width = Math.max(240, el.clientWidth || 300);
     opts.width = width; opts.height = 240;
-    if (charts[id] && charts[id].width === width && charts[id].series.length === opts.series.length) {
+    if (charts[id] && charts[id].fidoKey === key) {
       charts[id].setData(data);
+      if (charts[id].width !== width) charts[id].setSize({ width: width, height: 240 });
     } else {
       if (charts[id]) charts[id].destroy();
       el.textContent = "";
       charts[id] = new uPlot(opts, data, el);
+      charts[id].fidoKey = key;
     }
     el.dataset.points = String(data[0].length);
+    el.dataset.key = key;
   }
 
   function ready() {
@@ -104,14 +109,17 @@
     }).catch(function (e) { fail("cap", e); });
   }
 
+  var priceAsked = 0;
+
   function price() {
-    var range = RANGES[$("range").value], currency = $("currency").value;
+    var asked = ++priceAsked, range = RANGES[$("range").value], currency = $("currency").value;
     var to = new Date(), from = new Date(to.getTime() - range[0] * 1000);
     var q = "?currency=" + currency + "&interval=" + range[1] + "&from=" + encodeURIComponent(from.toISOString()) +
       "&to=" + encodeURIComponent(to.toISOString());
     return api("/api/v1/prices/btc/history" + q).then(function (r) {
+      if (asked !== priceAsked) return; // a newer request (another range or currency) is on its way
       var pts = r.body.points;
-      draw("price-chart", {
+      draw("price-chart", $("range").value + currency, {
         series: [{}, { label: currency + " close", stroke: "#2f6fed", width: 2 },
           { label: "high", stroke: "#9db7f5" }, { label: "low", stroke: "#9db7f5" }],
         scales: { x: { time: true, range: [from.getTime() / 1000, to.getTime() / 1000] } },
@@ -151,7 +159,7 @@
     var base = "/api/v1/users/" + encodeURIComponent(id) + "/analytics";
     return Promise.all([api(base + "/daily"), api(base)]).then(function (rs) {
       var days = rs[0].body.items, score = rs[1].body.credit_score;
-      draw("user-chart", {
+      draw("user-chart", "user", {
         series: [{}, { label: "balance", stroke: "#1a7f37", width: 2, scale: "money" },
           { label: "transactions", stroke: "#f79009", fill: "rgba(247,144,9,.35)", scale: "n",
             paths: uPlot.paths.bars({ size: [0.6, 40] }) }],
