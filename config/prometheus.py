@@ -16,17 +16,20 @@ import os
 import tempfile
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
+_PREPARED = "FIDO_METRICS_DIR_PREPARED"
 
 
 def prepare_dir(role: str) -> str:
     path = os.environ.get(ENV)
+    if path and os.environ.get(_PREPARED) == path:
+        return path  # already prepared by this process tree (gunicorn re-reads its config on HUP)
     if path:
         os.makedirs(path, exist_ok=True)
         for stale in glob.glob(os.path.join(path, "*.db")):
             os.remove(stale)
     else:
         path = tempfile.mkdtemp(prefix=f"fido-metrics-{role}-")
-    os.environ[ENV] = path
+    os.environ[ENV] = os.environ[_PREPARED] = path
     return path
 
 
