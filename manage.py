@@ -170,16 +170,17 @@ def beat():
 
 @cli.command()
 def flower():
-    """Flower on the broker, with basic auth from FLOWER_BASIC_AUTH (user:password)."""
+    """Flower on HOST:FLOWER_PORT with every app task, basic auth from FLOWER_BASIC_AUTH (user:password;
+    passed through the environment, never the command line)."""
     settings = _settings()
     _refuse_embedded(settings, "flower")
     if not settings.FLOWER_BASIC_AUTH:
         raise click.ClickException("set FLOWER_BASIC_AUTH=user:password; flower must not run unauthenticated")
     _require(settings, mongo=False)
-    from workers.runner import flower_command
+    from workers.runner import flower_command, flower_env
 
     cmd = flower_command(settings)
-    os.execvp(cmd[0], cmd)
+    os.execvpe(cmd[0], cmd, flower_env(settings.FLOWER_BASIC_AUTH))
 
 
 # ---- API keys -------------------------------------------------------------------------------
@@ -325,6 +326,17 @@ def reconcile_stats(user_id):
     click.echo(f"checked {result['users_checked']} user(s); {len(repairs)} figure(s) repaired")
     for repair in repairs:
         click.echo(f"  user {repair['user_id']} {repair['figure']}: {repair['was']} -> {repair['now']}")
+
+
+# ---- smoke ----
+@cli.command()
+@click.option("--url", required=True, help="Base URL of the running deployment, e.g. http://localhost:8000.")
+@click.option("--key", required=True, envvar="SMOKE_API_KEY", help="An admin API key (or set SMOKE_API_KEY).")
+def smoke(url, key):
+    """End-to-end check of a running deployment over HTTP; one line per step, exit 1 on a failure."""
+    from ops.smoke import Smoke
+
+    sys.exit(Smoke(url, key, echo=click.echo).run())
 
 
 if __name__ == "__main__":

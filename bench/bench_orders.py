@@ -1,6 +1,6 @@
 """Orders and prices benchmark.
 
-1. Order creation over HTTP (threaded werkzeug server) from 8 concurrent clients, without and with an
+1. Order creation over HTTP (the embedded HTTP server) from 8 concurrent clients, without and with an
    Idempotency-Key (one new key per request, so every request claims a key and stores a response).
 2. The cursor list with 50,000 orders: page 1 against page 500 (page_size 100, the last page) as a
    ratio; a skip-based page 500 is timed at the collection level as the reference keyset avoids.

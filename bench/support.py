@@ -60,25 +60,20 @@ def start_worker(app, concurrency: int = 4):
 
 
 class ServedApp:
-    """The Flask app behind a threaded werkzeug server on 127.0.0.1 (a free port)."""
+    """The Flask app behind the embedded runner's HTTP server (waitress) on 127.0.0.1 (a free port)."""
 
-    def __init__(self, app):
-        import logging
+    def __init__(self, app, threads: int = 8):
+        from workers.web import WebServer
 
-        from werkzeug.serving import make_server
-
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log lines in the tables
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server = WebServer(app, "127.0.0.1", 0, threads, app.config["MAX_CONTENT_LENGTH"])
+        self.url = f"http://127.0.0.1:{self.server.port}"
 
     def __enter__(self):
-        self.thread.start()
+        self.server.start()
         return self
 
     def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop(time.monotonic() + 5)
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -131,11 +131,6 @@ class BaseConfig:
         self.OPENAPI_JSON_PATH = "openapi.json"
         self.OPENAPI_SWAGGER_UI_PATH = "docs"
         self.OPENAPI_SWAGGER_UI_URL = "/api/docs/static/"
-        # Flask-Limiter reads its own keys.
-        self.RATELIMIT_HEADERS_ENABLED = True
-        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-        self.RATELIMIT_SWALLOW_ERRORS = True
-        self.RATELIMIT_KEY_PREFIX = "fido-rl"
 
     def validate(self) -> None:
         """Rules across settings (each value alone was checked when it was read)."""

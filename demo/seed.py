@@ -97,6 +97,6 @@ def _dialogs(now: datetime) -> int:
 
 def _first_ingestion() -> str | None:
     try:
-        return assets.request_ingestion("schedule")["id"]
+        return str(assets.request_ingestion("schedule")["_id"])
     except DomainError:  # one already running, or the queue is unreachable: beat starts one later
         return None

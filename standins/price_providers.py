@@ -50,8 +50,8 @@ class BtcWalk:
             return self.usd.quantize(_CENT)
 
 
-class CoinGeckoStandin(StandinServer):
-    """`GET /api/v3/simple/price?ids=bitcoin&vs_currencies=eur,gbp,usd` with JSON numbers."""
+class _PriceStandin(StandinServer):
+    """A price provider serving fixed `rates`, or the moving ones of a shared `walk`."""
 
     def __init__(self, rates: dict | None = None, walk: BtcWalk | None = None, port: int = 0):
         super().__init__(port)
@@ -60,6 +60,10 @@ class CoinGeckoStandin(StandinServer):
 
     def current(self) -> dict:
         return self.walk.rates() if self.walk is not None else self.rates
+
+
+class CoinGeckoStandin(_PriceStandin):
+    """`GET /api/v3/simple/price?ids=bitcoin&vs_currencies=eur,gbp,usd` with JSON numbers."""
 
     def handle(self, req: Request) -> Reply:
         if req.path != "/api/v3/simple/price" or req.query.get("ids") != "bitcoin":
@@ -76,16 +80,8 @@ class CoinGeckoStandin(StandinServer):
         return _failure(kind, delay, too_many)
 
 
-class CoinbaseStandin(StandinServer):
+class CoinbaseStandin(_PriceStandin):
     """`GET /v2/exchange-rates?currency=BTC` with string rates among many currencies."""
-
-    def __init__(self, rates: dict | None = None, walk: BtcWalk | None = None, port: int = 0):
-        super().__init__(port)
-        self.rates = dict(rates or DEFAULT_RATES)
-        self.walk = walk
-
-    def current(self) -> dict:
-        return self.walk.rates() if self.walk is not None else self.rates
 
     def handle(self, req: Request) -> Reply:
         if req.path != "/v2/exchange-rates" or req.query.get("currency") != "BTC":

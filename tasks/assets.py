@@ -49,7 +49,7 @@ def ingest(trigger: str = "schedule", run_id: str | None = None) -> dict:
         run = services.get_run(oid)
     except NotFound:  # the run was deleted meanwhile (only tests do that)
         return {"id": str(oid), "status": "missing", "pages_total": 0}
-    return {"id": run["id"], "status": run["status"], "pages_total": run["pages_total"]}
+    return {"id": str(run["_id"]), "status": run["status"], "pages_total": run.get("pages_total", 0)}
 
 
 @shared_task(name="assets.fetch_page", queue="ingestion", bind=True, ignore_result=False)

@@ -29,9 +29,10 @@ BLUEPRINTS = (
 
 def create_app(config: BaseConfig | dict | None = None) -> Flask:
     """Build the Flask app. `config` is a settings object or a dict of overrides on the environment's."""
-    from webapp import auth, errors, http
+    from webapp import auth, errors, http, openapi, ratelimit
     from webapp.dashboard import dashboard_blp
-    from webapp.extensions import api, connect_mongo, init_celery, init_redis, limiter
+    from webapp.extensions import api, connect_mongo, init_celery, init_redis
+    from webapp.indexes import ensure_indexes
     from webapp.logs import configure_logging
     from webapp.metrics import init_metrics
     from webapp.metrics.routes import queues_blp
@@ -51,15 +52,18 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
     http.init_http(app)  # request id before anything can fail
     auth.init_auth(app)  # then the key, so limits can be per key
     http.init_body_check(app)
-    limiter.init_app(app)
+    ratelimit.init_ratelimit(app)  # after the key: one shared budget per key
 
-    api.init_app(app, spec_kwargs=_spec_kwargs())
+    api.ERROR_SCHEMA = openapi.ErrorEnvelopeSchema
+    api.init_app(app, spec_kwargs={**_spec_kwargs(), "extra_plugins": [openapi.ContractPlugin(app)]})
+    api.ma_plugin.converter.add_attribute_function(openapi.amount_property)
     for module in BLUEPRINTS:
         api.register_blueprint(importlib.import_module(module).blp)
     init_metrics(app, app.extensions["celery"])  # /metrics, /api/v1/queues, HTTP and task series
     api.register_blueprint(queues_blp)
     app.register_blueprint(dashboard_blp)
     errors.register_error_handlers(app)  # after Api, so this envelope handles every error
+    ensure_indexes()  # every domain's documents are imported by now (see webapp.indexes)
 
     if app.config.get("ADMIN_API_KEY"):
         from webapp.apikeys.services import ensure_key

@@ -13,6 +13,7 @@ from flask_smorest import abort
 
 from webapp.apikeys.services import authenticate, scope_allows
 from webapp.http import view_marker
+from webapp.ratelimit import record_auth_failure
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -47,6 +48,7 @@ def _authenticate_request():
         return None
     api_key = authenticate(presented_key() or "")
     if api_key is None:
+        record_auth_failure()  # 429 instead once the address is past RATE_LIMIT_AUTH_FAILURES
         abort(401, headers={"WWW-Authenticate": 'Bearer realm="fido"'})
     g.api_key = api_key
     required = view_marker("_required_scope") or ("read" if request.method in SAFE_METHODS else "write")

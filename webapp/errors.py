@@ -8,6 +8,7 @@ unexpected exceptions (500, no internals) included.
 
 from __future__ import annotations
 
+import json
 import logging
 from http import HTTPStatus
 
@@ -24,9 +25,11 @@ DEFAULT_MESSAGES = {
     405: "Method not allowed for this resource.",
     409: "The request conflicts with the current state.",
     413: "The request body is too large.",
+    414: "The URL is too long.",
     415: "Send the request body as application/json.",
     422: "The request is not valid.",
     429: "Too many requests; retry later.",
+    431: "The request headers are too large.",
     500: "Internal server error.",
     503: "The service is temporarily unavailable.",
 }
@@ -64,11 +67,22 @@ class Unavailable(DomainError):
     status = 503
 
 
-def error_response(status: int, message: str | None = None, errors: dict | None = None, headers=None):
+def reason_phrase(status: int) -> str:
     try:
-        reason = HTTPStatus(status).phrase
+        return HTTPStatus(status).phrase
     except ValueError:
-        reason = "Error"
+        return "Error"
+
+
+def envelope_bytes(status: int, message: str | None = None) -> bytes:
+    """The envelope as JSON bytes, for errors raised by the HTTP server itself (no Flask involved)."""
+    reason = reason_phrase(status)
+    body = {"code": status, "status": reason, "message": message or DEFAULT_MESSAGES.get(status, reason)}
+    return json.dumps(body).encode()
+
+
+def error_response(status: int, message: str | None = None, errors: dict | None = None, headers=None):
+    reason = reason_phrase(status)
     body = {"code": status, "status": reason, "message": message or DEFAULT_MESSAGES.get(status, reason)}
     if errors:
         body["errors"] = errors
@@ -85,8 +99,6 @@ def _handle_http_exception(exc: HTTPException):
     errors = data.get("errors") or data.get("messages")  # webargs puts field errors in "messages"
     if message is None and exc.code not in DEFAULT_MESSAGES:
         message = exc.description
-    if exc.code == 429:
-        message = f"Too many requests: limit is {exc.description}; retry later."
     headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
     headers.update(data.get("headers") or {})
     return error_response(exc.code or 500, message, errors, headers)

@@ -12,9 +12,7 @@ import logging
 import mongoengine
 import redis
 from celery import Celery, Task
-from flask import Flask, g, has_app_context, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask import Flask, has_app_context
 from flask_smorest import Api
 
 from config.celery import celery_settings
@@ -23,29 +21,6 @@ from config.settings import is_embedded_mongo
 log = logging.getLogger(__name__)
 
 api = Api()
-
-
-def rate_limit_key() -> str:
-    """Limits are per API key (per client address for requests without one)."""
-    api_key = getattr(g, "api_key", None)
-    if api_key is not None:
-        return f"key:{api_key.id}"
-    return f"ip:{get_remote_address()}"
-
-
-def _only_api_routes() -> bool:
-    """Rate limits apply to the versioned API; health, docs and the spec are exempt."""
-    return not request.path.startswith("/api/v1/")
-
-
-def _default_limit() -> str:
-    """Read per request, so the configured RATE_LIMIT_DEFAULT applies as it stands."""
-    from flask import current_app
-
-    return current_app.config["RATE_LIMIT_DEFAULT"]
-
-
-limiter = Limiter(key_func=rate_limit_key, default_limits=[_default_limit], default_limits_exempt_when=_only_api_routes)
 
 
 def connect_mongo(uri: str) -> None:

@@ -1,17 +1,24 @@
 """Health checks (public). `/health/live`: the process answers. `/health/ready`: MongoDB, Redis and
-at least one Celery worker answer, each with its latency; 503 with `"degraded"` otherwise."""
+at least one Celery worker answer, each with its latency; 503 with `"degraded"` otherwise. A failed
+check says only `"error": "timeout"` or `"unreachable"`: the route is public, so no address and no
+exception text (the log has the exception's type)."""
 
 from __future__ import annotations
 
+import logging
+import socket
 import time
 
 import mongoengine
+import redis
 from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from webapp.extensions import get_redis
 from webapp.http import Blueprint
+
+log = logging.getLogger(__name__)
 
 blp = Blueprint("health", __name__, url_prefix="/health", description="Liveness and readiness")
 
@@ -25,7 +32,7 @@ class LiveSchema(Schema):
 class CheckSchema(Schema):
     ok = fields.Boolean(required=True)
     latency_ms = fields.Float(required=True)
-    error = fields.String()
+    error = fields.String(metadata={"enum": ["timeout", "unreachable"]})
     count = fields.Integer()
 
 
@@ -34,13 +41,21 @@ class ReadySchema(Schema):
     checks = fields.Dict(keys=fields.String(), values=fields.Nested(CheckSchema), required=True)
 
 
-def _timed(check) -> dict:
+def _failure(exc: Exception) -> str:
+    from pymongo.errors import ExecutionTimeout, NetworkTimeout
+
+    timeouts = (TimeoutError, socket.timeout, redis.TimeoutError, NetworkTimeout, ExecutionTimeout)
+    return "timeout" if isinstance(exc, timeouts) else "unreachable"
+
+
+def _timed(name: str, check) -> dict:
     started = time.perf_counter()
     try:
         result = check() or {}
         ok = result.pop("ok", True)
     except Exception as exc:  # a failing dependency is a result here, not an error
-        result, ok = {"error": f"{type(exc).__name__}: {exc}"[:200]}, False
+        result, ok = {"error": _failure(exc)}, False
+        log.warning("readiness: %s check failed (%s)", name, type(exc).__name__)
     return {"ok": ok, "latency_ms": round((time.perf_counter() - started) * 1000, 2), **result}
 
 
@@ -58,7 +73,11 @@ def _workers():
 
 
 def readiness() -> dict:
-    checks = {"mongo": _timed(_mongo), "redis": _timed(_redis), "workers": _timed(_workers)}
+    checks = {
+        "mongo": _timed("mongo", _mongo),
+        "redis": _timed("redis", _redis),
+        "workers": _timed("workers", _workers),
+    }
     return {"status": "ok" if all(c["ok"] for c in checks.values()) else "degraded", "checks": checks}
 
 

@@ -1,11 +1,12 @@
-"""Cross-cutting HTTP conventions: request ids, JSON-only bodies, local Swagger UI assets."""
+"""Cross-cutting HTTP conventions: request ids, one access line per request, URL length limit,
+JSON-only bodies, local Swagger UI assets."""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
-from decimal import Decimal
 
 import flask_smorest
 import swagger_ui_bundle
@@ -14,15 +15,18 @@ from flask import Flask, current_app, g, request, send_from_directory
 from flask_smorest import abort
 from webargs.flaskparser import FlaskParser
 
-from webapp.logs import request_id_var
+from webapp.fields import json_number
+from webapp.logs import log_access, request_id_var
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+# A client's X-Request-ID is adopted when it is 1-128 visible ASCII characters.
+_REQUEST_ID = re.compile(r"[!-~]{1,128}")
+MAX_URL_BYTES = 64 * 1024
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class DecimalJSONParser(FlaskParser):
-    """Parses JSON bodies with `parse_float=Decimal`: a JSON number like 120.505 reaches the schema
-    exactly as written, never through a binary float."""
+    """Parses JSON bodies with `parse_float=json_number`: a JSON number like 120.505 reaches the
+    schema exactly as written (a Decimal, marked when it used an exponent), never a binary float."""
 
     def _raw_load_json(self, req):
         if not (req.mimetype and (req.mimetype == "application/json" or req.mimetype.endswith("+json"))):
@@ -31,7 +35,7 @@ class DecimalJSONParser(FlaskParser):
         if not data:
             return super()._raw_load_json(req)
         try:
-            parsed = json.loads(data, parse_float=Decimal)
+            parsed = json.loads(data, parse_float=json_number)
             # A "\ud800" escape decodes to a lone surrogate that no database can store as UTF-8.
             json.dumps(parsed, ensure_ascii=False, default=str).encode("utf-8")
             return parsed
@@ -46,9 +50,29 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 def _assign_request_id():
+    g.pop("api_key", None)  # `g` outlives a request when an app context was already pushed (tests)
+    g.started = time.perf_counter()
     incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
     request_id_var.set(g.request_id)
+    environ = request.environ
+    if len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) > MAX_URL_BYTES:
+        abort(414)
+
+
+def _log_access(response):
+    """Registered first, so it runs after every other after_request hook (final status)."""
+    started = getattr(g, "started", None)
+    api_key = getattr(g, "api_key", None)
+    log_access(
+        request.method,
+        request.path[:512],
+        response.status_code,
+        (time.perf_counter() - started) * 1000 if started else 0.0,
+        getattr(g, "request_id", None),
+        str(api_key.id) if api_key is not None else None,
+    )
+    return response
 
 
 def view_marker(name: str):
@@ -117,6 +141,7 @@ def init_http(app: Flask) -> None:
     """Request ids first; the JSON check is registered by `init_body_check` after authentication."""
     app.before_request(_assign_request_id)
     app.teardown_request(_forget_request_id)
+    app.after_request(_log_access)
     app.after_request(_echo_request_id)
     app.after_request(_security_headers)
     app.register_blueprint(docs_assets)

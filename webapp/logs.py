@@ -1,5 +1,10 @@
 """Logging: one line per event, JSON or text, each carrying the request id of the HTTP request or
-of the request that enqueued the running task."""
+of the request that enqueued the running task.
+
+Access lines (logger `fido.access`, one per request, the same under `run` and gunicorn) carry the
+fields `method`, `path` (never the query string), `status`, `duration_ms`, `request_id` and
+`api_key_id` (the key's id, never its secret). Third-party client libraries log at WARNING and above.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,11 @@ import json
 import logging
 import logging.config
 from datetime import UTC, datetime
+
+ACCESS = logging.getLogger("fido.access")
+ACCESS_FIELDS = ("method", "path", "status", "duration_ms", "api_key_id")
+# Chatty libraries: their INFO lines are per message or per poll, and some carry URLs or numbers.
+QUIET_LOGGERS = ("twilio", "urllib3", "requests", "waitress", "celery", "kombu", "amqp", "flower", "tornado")
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
@@ -31,6 +41,8 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", "-"),
         }
+        if hasattr(record, "access"):
+            line.update(record.access)
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)
@@ -54,5 +66,24 @@ def configure_logging(level: str, fmt: str) -> None:
                 }
             },
             "root": {"level": level, "handlers": ["console"]},
+            # waitress warns "Task queue depth is 1" whenever a request waits for a free thread.
+            "loggers": {name: {"level": "WARNING"} for name in QUIET_LOGGERS} | {"waitress.queue": {"level": "ERROR"}},
         }
     )
+
+
+def log_access(method: str, path: str, status: int, duration_ms: float, request_id, api_key_id) -> None:
+    """One access line. `path` must already be stripped of its query string."""
+    if not ACCESS.isEnabledFor(logging.INFO):
+        return
+    fields = {
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": round(duration_ms, 2),
+        "api_key_id": api_key_id,
+    }
+    if request_id:
+        fields["request_id"] = request_id
+    text = f"{method} {path} {status} {fields['duration_ms']}ms key={api_key_id or '-'}"
+    ACCESS.info(text, extra={"access": fields})

@@ -18,19 +18,20 @@ from flask import current_app
 from marshmallow import Schema, fields, validate
 
 from webapp.errors import Invalid
+from webapp.fields import Integer
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 
 
 class PageArgsSchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    page_size = fields.Integer(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+    page = Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page_size = Integer(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 
 class CursorArgsSchema(Schema):
     cursor = fields.String(load_default=None, validate=validate.Length(min=1, max=512))
-    page_size = fields.Integer(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+    page_size = Integer(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 
 def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:

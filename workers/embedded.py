@@ -19,6 +19,7 @@ import redis
 from celery import Celery
 from celery._state import _set_task_join_will_block
 from celery.beat import EmbeddedService
+from celery.bootsteps import CLOSE
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +59,20 @@ class WorkerThread:
         _set_task_join_will_block(False)
         return self
 
-    def stop(self, timeout: float = 20.0) -> None:
+    def stop(self, deadline: float | None = None) -> None:
+        """Warm stop: running tasks finish; returns by `deadline` (time.monotonic(); default 20 s)."""
         if self.controller is None:
             return
-        self.controller.stop(in_sighandler=False, exitcode=0)
-        self.thread.join(timeout)
+        deadline = deadline or time.monotonic() + 20.0
+        # The consumer's event loop ends itself at its next turn; stopping the controller while that
+        # loop still runs races with it (kombu: "Set changed size during iteration").
+        consumer = getattr(self.controller, "consumer", None)
+        if consumer is not None:
+            consumer.blueprint.state = CLOSE
+            self.thread.join(max(0.1, deadline - time.monotonic()))
+        stopper = threading.Thread(target=self.controller.stop, kwargs={"in_sighandler": False, "exitcode": 0})
+        stopper.start()  # waits for running tasks; joined only until the deadline
+        stopper.join(max(0.1, deadline - time.monotonic()))
         self.controller = None
 
 
@@ -79,9 +89,9 @@ class BeatThread:
         self.service.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, deadline: float | None = None) -> None:
         self.service.stop()
-        self.service.join(5)
+        self.service.join(max(0.1, min(5.0, (deadline or time.monotonic() + 5.0) - time.monotonic())))
         shutil.rmtree(self.tmpdir, ignore_errors=True)
 
 
@@ -93,7 +103,8 @@ def redis_answers(url: str, timeout: float = 1.0) -> bool:
 
 
 class PrivateRedis:
-    """A throwaway `redis-server` (no persistence) on the host and port of `url`."""
+    """A throwaway `redis-server` (no persistence) on the host and port of `url`, in a session of
+    its own so a terminal's Ctrl-C does not reach it; its owner stops it."""
 
     def __init__(self, url: str):
         parts = urlsplit(url)
@@ -121,6 +132,8 @@ class PrivateRedis:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

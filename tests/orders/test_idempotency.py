@@ -151,3 +151,15 @@ def test_concurrent_requests_with_one_key_create_one_order(app, write_key):
     assert Order.objects.count() == 1
     assert {status for status, _ in results} == {201}
     assert len({order_id for _, order_id in results}) == 1
+
+
+def test_a_record_stored_before_the_stores_replays_its_order(client, write_key):
+    """Records written by the previous release hold the response `body` (with its "id") instead of
+    `order_id`; for their 24 hours a replay must still answer that order, not fail."""
+    first = order(client, write_key, "legacy")
+    IdempotencyRecord._get_collection().update_one(
+        {"key": "legacy"}, {"$unset": {"order_id": ""}, "$set": {"body": first.json}}
+    )
+    again = order(client, write_key, "legacy")
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json == first.json and Order.objects.count() == 1

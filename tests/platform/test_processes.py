@@ -124,7 +124,8 @@ def test_embedded_runner_starts_private_redis_serves_and_stops_cleanly():
             proc.wait()
     assert proc.returncode == 0, output
     assert f"http://localhost:{port}/api/docs" in output
-    assert "Admin API key: runner-admin-key" in output
+    assert "runner-admin-key" not in output  # a configured key: only its first 9 characters
+    assert "Admin API key: from ADMIN_API_KEY (runner-ad…)" in output
     assert "Stopped." in output
     assert "DEMO MODE" not in output  # the demo's stand-ins start only with --demo
     deadline = time.monotonic() + 10

@@ -15,6 +15,13 @@ def test_no_quote_yet_is_503(client, read_headers):
     response = client.get("/api/v1/prices/btc", headers=read_headers)
     assert response.status_code == 503
     assert response.json["code"] == 503 and "No BTC price" in response.json["message"]
+    assert response.headers["Retry-After"] == "15"  # the next scheduled refresh (BTC_PRICE_REFRESH_SECONDS)
+
+
+def test_with_the_refresh_job_off_a_503_does_not_guess_when_to_retry(app, client, read_headers, monkeypatch):
+    monkeypatch.setitem(app.config, "BTC_PRICE_REFRESH_SECONDS", 0)
+    response = client.get("/api/v1/prices/btc", headers=read_headers)
+    assert response.status_code == 503 and "Retry-After" not in response.headers
 
 
 def test_needs_an_api_key(client):

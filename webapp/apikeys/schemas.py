@@ -3,10 +3,11 @@
 from marshmallow import Schema, fields, validate
 
 from webapp.apikeys.models import SCOPES
+from webapp.fields import Text
 
 
 class ApiKeyCreateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
     scope = fields.String(required=True, validate=validate.OneOf(SCOPES))
 
 

@@ -16,35 +16,16 @@ from datetime import UTC, timedelta
 
 from bson import Decimal128, ObjectId
 from flask import current_app
-from pymongo import ReturnDocument
-from pymongo.errors import BulkWriteError
 
-from webapp.assets import sources
-from webapp.assets.models import (
-    AssetItem,
-    AssetSnapshot,
-    IngestionLock,
-    IngestionRun,
-    PriceStage,
-    RankingStage,
-    utcnow,
-)
+from webapp.assets import sources, store
+from webapp.assets.models import utcnow
 from webapp.errors import Conflict
 from webapp.metrics import metrics_of
 from webapp.provenance import source_label
 
 log = logging.getLogger(__name__)
 
-LOCK_ID = "assets"
-MAX_RECORDED_ERRORS = 100
-
-
-def _runs():
-    return IngestionRun._get_collection()
-
-
-def _locks():
-    return IngestionLock._get_collection()
+MAX_RECORDED_ERRORS = store.MAX_RECORDED_ERRORS
 
 
 # ---- the single ingestion slot ---------------------------------------------------------------
@@ -56,19 +37,14 @@ def claim_run(trigger: str) -> ObjectId:
     now = utcnow()
     run_id = ObjectId()
     stale_before = now - timedelta(seconds=current_app.config["ASSET_LOCK_STALE_SECONDS"])
-    _locks().update_one({"_id": LOCK_ID}, {"$setOnInsert": {"run_id": None, "claimed_at": None}}, upsert=True)
-    before = _locks().find_one_and_update(
-        {"_id": LOCK_ID, "$or": [{"run_id": None}, {"claimed_at": {"$lt": stale_before}}]},
-        {"$set": {"run_id": run_id, "claimed_at": now}},
-        return_document=ReturnDocument.BEFORE,
-    )
+    before = store.acquire_ingestion_lock(run_id, now, stale_before)
     if before is None:
-        holder = (_locks().find_one({"_id": LOCK_ID}) or {}).get("run_id")
+        holder = store.lock_holder()
         raise Conflict(
             f"An ingestion is already in progress (run {holder}); wait for it to finish.",
             errors={"running_run_id": str(holder) if holder else None},
         )
-    _runs().insert_one(
+    store.insert_run(
         {"_id": run_id, "status": "queued", "trigger": trigger, "created_at": now, "errors": [], "pages_done": 0}
     )
     if before.get("run_id"):
@@ -76,26 +52,21 @@ def claim_run(trigger: str) -> ObjectId:
     return run_id
 
 
-def _release(run_id: ObjectId) -> None:
-    _locks().update_one({"_id": LOCK_ID, "run_id": run_id}, {"$set": {"run_id": None, "claimed_at": None}})
-
-
 def _finish(run_id: ObjectId, status: str, error: str | None = None, **fields) -> bool:
     """Move an unfinished run to `status` (once), drop its staging, release the slot if it holds it."""
     now = utcnow()
-    run = _runs().find_one({"_id": run_id}, {"started_at": 1, "created_at": 1})
+    run = store.find_run(run_id)
     began = (run or {}).get("started_at") or (run or {}).get("created_at") or now
     update = {"$set": {"status": status, "finished_at": now, "duration_ms": _ms(now - _aware(began)), **fields}}
     if error:
         update["$push"] = {"errors": {"$each": [{"source": "run", "message": error}], "$slice": MAX_RECORDED_ERRORS}}
     # Staging goes first and the slot last: whoever sees the final status sees a finished run.
-    RankingStage._get_collection().delete_many({"run_id": run_id})
-    PriceStage._get_collection().delete_many({"run_id": run_id})
-    changed = _runs().update_one({"_id": run_id, "status": {"$in": ["queued", "running"]}}, update).modified_count
-    _release(run_id)
+    store.drop_staging(run_id)
+    changed = store.transition_run(run_id, ["queued", "running"], update)
+    store.release_ingestion_lock(run_id)
     if changed and metrics_of() is not None:
         metrics_of().ingestion_duration.observe(max(0.0, (now - _aware(began)).total_seconds()))
-    return bool(changed)
+    return changed
 
 
 def _aware(value):
@@ -112,22 +83,19 @@ def begin_run(run_id: ObjectId) -> list[tuple[str, int]] | None:
     config = current_app.config
     ranking = sources.ranking_page_count(config["ASSET_LIMIT"])
     prices = sources.price_page_count(config["ASSET_LIMIT"], config["COINMARKETCAP_PAGE_SIZE"])
-    changed = (
-        _runs()
-        .update_one(
-            {"_id": run_id, "status": "queued"},
-            {
-                "$set": {
-                    "status": "running",
-                    "started_at": utcnow(),
-                    "ranking_pages": ranking,
-                    "price_pages": prices,
-                    "pages_total": ranking + prices,
-                    "pages_done": 0,
-                }
-            },
-        )
-        .modified_count
+    changed = store.transition_run(
+        run_id,
+        ["queued"],
+        {
+            "$set": {
+                "status": "running",
+                "started_at": utcnow(),
+                "ranking_pages": ranking,
+                "price_pages": prices,
+                "pages_total": ranking + prices,
+                "pages_done": 0,
+            }
+        },
     )
     if not changed:
         return None
@@ -148,18 +116,7 @@ def _page_done(run_id: ObjectId, key: str, inc: dict, errors: list[dict], failed
         update["$addToSet"] = {"pages_completed": key, "failed_pages": key}
     if errors:
         update["$push"] = {"errors": {"$each": errors, "$slice": MAX_RECORDED_ERRORS}}
-    _runs().update_one({"_id": run_id, "status": "running", "pages_completed": {"$ne": key}}, update)
-
-
-def _insert(collection, docs: list[dict]) -> None:
-    """Bulk insert with deterministic ids; ids already present (a redelivered page) are skipped."""
-    if not docs:
-        return
-    try:
-        collection.insert_many(docs, ordered=False)
-    except BulkWriteError as exc:
-        if any(error.get("code") != 11000 for error in exc.details.get("writeErrors", [])):
-            raise
+    store.count_page(run_id, key, update)
 
 
 def store_page(run_id: ObjectId, source: str, page: int, items: list[dict], rejected: list) -> int:
@@ -170,7 +127,7 @@ def store_page(run_id: ObjectId, source: str, page: int, items: list[dict], reje
         docs = [
             {"_id": f"{run_id}:{item['rank']}", "run_id": run_id, **item} for item in items if item["rank"] <= limit
         ]
-        _insert(RankingStage._get_collection(), docs)
+        store.stage_ranking(docs)
         inc = {"assets_ingested": len(docs)}
     else:
         docs = [
@@ -183,7 +140,7 @@ def store_page(run_id: ObjectId, source: str, page: int, items: list[dict], reje
             }
             for n, item in enumerate(items)
         ]
-        _insert(PriceStage._get_collection(), docs)
+        store.stage_prices(docs)
         inc = {"prices_ingested": len(docs)}
     inc["items_rejected"] = len(rejected)
     errors = [{"source": name, "page": page, "item": pos, "message": why} for pos, why in rejected]
@@ -205,66 +162,51 @@ def publish_run(run_id: ObjectId) -> dict:
     """Join the staged ranking and prices by symbol (lowest cmc_rank wins; no price -> null), write
     the snapshot's items, then publish it with ONE update. The ranking must be complete (every
     ranking page fetched) and non-empty, else the run fails and the current snapshot stays."""
-    run = _runs().find_one({"_id": run_id})
+    run = store.find_run(run_id)
     if run is None or run["status"] != "running":
         return {"published": False, "reason": "the run is not running"}
     # Every page is in: the fetch stage ends here (per-stage timings of the run; first call wins).
-    _runs().update_one({"_id": run_id, "fetched_at": None}, {"$set": {"fetched_at": utcnow()}})
+    store.mark_run_fetched(run_id, utcnow())
     if any(key.startswith("ranking:") for key in run.get("failed_pages", [])):
         fail_run(run_id, "no usable ranking: a ranking page failed; the current snapshot stays published")
         return {"published": False, "reason": "ranking incomplete"}
     limit = current_app.config["ASSET_LIMIT"]
-    ranking = list(
-        RankingStage._get_collection()
-        .find({"run_id": run_id, "rank": {"$lte": limit}}, {"rank": 1, "symbol": 1, "name": 1})
-        .sort("rank", 1)
-    )
+    ranking = store.staged_ranking(run_id, limit)
     if not ranking:
         fail_run(run_id, "no usable ranking: no valid ranked asset; the current snapshot stays published")
         return {"published": False, "reason": "ranking empty"}
     best: dict = {}
-    for row in PriceStage._get_collection().find({"run_id": run_id}, {"symbol": 1, "cmc_rank": 1, "price_usd": 1}):
+    for row in store.staged_prices(run_id):
         held = best.get(row["symbol"])
         if held is None or row["cmc_rank"] < held[0]:
             best[row["symbol"]] = (row["cmc_rank"], row["price_usd"])
 
-    snapshots = AssetSnapshot._get_collection()
     now = utcnow()
-    existing = snapshots.find_one({"_id": run_id}, {"published_at": 1})
+    existing = store.find_snapshot(run_id)
     if existing is not None and existing.get("published_at") is not None:
         # A redelivered callback after the publish: readers may hold this snapshot; only finish.
         _finish(run_id, "succeeded", snapshot_id=run_id)
         return {"published": True, "snapshot_id": str(run_id)}
-    snapshots.update_one(
-        {"_id": run_id},
+    fields = {
+        "run_id": run_id,
+        "created_at": now,
+        "published_at": None,
+        "count": len(ranking),
+        "provider": "+".join(source_label(n) for n in ("cryptocompare", "coinmarketcap")),
+    }
+    items = [
         {
-            "$setOnInsert": {
-                "run_id": run_id,
-                "created_at": now,
-                "published_at": None,
-                "count": len(ranking),
-                "provider": "+".join(source_label(n) for n in ("cryptocompare", "coinmarketcap")),
-            }
-        },
-        upsert=True,
-    )
-    items = AssetItem._get_collection()
-    items.delete_many({"snapshot_id": run_id})  # unpublished, so nobody reads it; makes a rerun clean
-    _insert(
-        items,
-        [
-            {
-                "_id": f"{run_id}:{row['rank']}",
-                "snapshot_id": run_id,
-                "rank": row["rank"],
-                "symbol": row["symbol"],
-                "name": row["name"],
-                "price_usd": best[row["symbol"]][1] if row["symbol"] in best else None,
-            }
-            for row in ranking
-        ],
-    )
-    snapshots.update_one({"_id": run_id, "published_at": None}, {"$set": {"published_at": now}})
+            "_id": f"{run_id}:{row['rank']}",
+            "snapshot_id": run_id,
+            "rank": row["rank"],
+            "symbol": row["symbol"],
+            "name": row["name"],
+            "price_usd": best[row["symbol"]][1] if row["symbol"] in best else None,
+        }
+        for row in ranking
+    ]
+    store.prepare_snapshot(run_id, fields, items)
+    store.publish_snapshot(run_id, now)
     remove_old_snapshots(keep=run_id)
     _finish(run_id, "succeeded", snapshot_id=run_id)
     return {"published": True, "snapshot_id": str(run_id)}
@@ -273,20 +215,7 @@ def publish_run(run_id: ObjectId) -> dict:
 def remove_old_snapshots(keep: ObjectId | None = None) -> int:
     """Delete published snapshots older than the retention (never the newest) and unpublished ones
     of finished runs. Returns how many snapshots went."""
-    snapshots = AssetSnapshot._get_collection()
-    newest = snapshots.find_one({"published_at": {"$ne": None}}, {"_id": 1}, sort=[("published_at", -1)])
     cutoff = utcnow() - timedelta(seconds=current_app.config["ASSET_SNAPSHOT_RETENTION_SECONDS"])
-    doomed = [
-        row["_id"]
-        for row in snapshots.find({"published_at": {"$ne": None, "$lt": cutoff}}, {"_id": 1})
-        if newest is None or row["_id"] != newest["_id"]
-    ]
-    active = (_locks().find_one({"_id": LOCK_ID}) or {}).get("run_id")
-    doomed += [
-        row["_id"] for row in snapshots.find({"published_at": None}, {"_id": 1}) if row["_id"] not in (active, keep)
-    ]
-    if doomed:
-        # The snapshot first, so no reader resolves a snapshot whose items are half gone.
-        snapshots.delete_many({"_id": {"$in": doomed}})
-        AssetItem._get_collection().delete_many({"snapshot_id": {"$in": doomed}})
+    doomed = store.expired_snapshot_ids(cutoff, keep=[store.lock_holder(), keep])
+    store.delete_snapshots(doomed)
     return len(doomed)

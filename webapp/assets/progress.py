@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 KEY = "fido:assets:run-progress:{}"
 TTL_SECONDS = 86400
 FINAL = ("succeeded", "failed")
+COUNTERS = ("pages_total", "pages_done", "assets_ingested", "prices_ingested", "items_rejected")
 FIELDS = (
     "id",
     "status",
@@ -46,7 +47,10 @@ return 1
 def run_state(run_id) -> dict:
     """The run's public state as the CLI shows it (NotFound when unknown)."""
     run = get_run(run_id)
-    return {k: run.get(k) for k in FIELDS} | {"errors": [e.get("message") for e in run.get("errors", [])][:20]}
+    state = {k: run.get(k, 0 if k in COUNTERS else None) for k in FIELDS}
+    state["id"] = str(run["_id"])
+    state["snapshot_id"] = str(run["snapshot_id"]) if run.get("snapshot_id") else None
+    return state | {"errors": [e.get("message") for e in run.get("errors", [])][:20]}
 
 
 def publish(run_id) -> None:

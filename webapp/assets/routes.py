@@ -8,6 +8,7 @@ from webapp.assets import services
 from webapp.assets.schemas import AssetListSchema, AssetQuerySchema, IngestionRunPageSchema, IngestionRunSchema
 from webapp.auth import require_scope
 from webapp.http import Blueprint
+from webapp.openapi import answers
 from webapp.pagination import PageArgsSchema
 
 blp = Blueprint("assets", __name__, url_prefix="/api/v1", description="Crypto asset snapshots and their ingestion")
@@ -17,6 +18,9 @@ blp = Blueprint("assets", __name__, url_prefix="/api/v1", description="Crypto as
 class Assets(MethodView):
     @blp.arguments(AssetQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, AssetListSchema, description="JSON, or text/csv with format=csv")
+    @blp.alt_response(
+        200, schema={"type": "string"}, content_type="text/csv", description="JSON, or text/csv with format=csv"
+    )
     @blp.alt_response(304, description="If-None-Match matched the ETag")
     @blp.alt_response(404, description="No snapshot published at or before `datetime`")
     @blp.alt_response(503, description="No snapshot published yet")
@@ -39,6 +43,7 @@ class Ingestions(MethodView):
         return services.list_runs(args["page"], args["page_size"])
 
     @require_scope("admin")
+    @answers(503)
     @blp.response(202, IngestionRunSchema)
     @blp.alt_response(409, description="A run is in progress; `errors.running_run_id` names it")
     def post(self):

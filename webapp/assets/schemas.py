@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import current_app
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates
 
 from webapp.assets.models import RUN_STATUSES, TRIGGERS
-from webapp.fields import UtcDateTime
+from webapp.fields import Integer, UtcDateTime
 from webapp.pagination import page_schema
 
 FORMATS = ("json", "csv")
@@ -15,7 +15,11 @@ FORMATS = ("json", "csv")
 class AssetQuerySchema(Schema):
     """`?limit=&datetime=&format=`; undocumented parameters are ignored (the API's convention)."""
 
-    limit = fields.Integer(load_default=None, strict=False, metadata={"description": "1..ASSET_LIMIT, default 50"})
+    limit = Integer(
+        load_default=None,
+        validate=validate.Range(min=1),
+        metadata={"description": "1..ASSET_LIMIT, default 50", "x-maximum-setting": "ASSET_LIMIT"},
+    )
     at = UtcDateTime(
         data_key="datetime",
         load_default=None,
@@ -26,7 +30,7 @@ class AssetQuerySchema(Schema):
     @validates("limit")
     def _limit_in_range(self, value, **_):
         top = current_app.config["ASSET_LIMIT"]
-        if value is not None and not 1 <= value <= top:
+        if value is not None and value > top:
             raise ValidationError(f"Must be between 1 and {top}.")
 
 
@@ -51,6 +55,21 @@ class RunErrorSchema(Schema):
     message = fields.String(required=True)
 
 
+def stage_timings(run: dict) -> dict:
+    """Milliseconds per stage of a stored run: waiting in the queue, fetching the pages, joining and
+    publishing (null until the stage has ended, or when the run never reached it)."""
+
+    def ms(start, end):
+        return None if start is None or end is None else int((end - start).total_seconds() * 1000)
+
+    started, fetched, finished = run.get("started_at"), run.get("fetched_at"), run.get("finished_at")
+    return {
+        "queued_ms": ms(run.get("created_at"), started),
+        "fetch_ms": ms(started, fetched),
+        "publish_ms": ms(fetched, finished),
+    }
+
+
 class RunTimingsSchema(Schema):
     queued_ms = fields.Integer(allow_none=True, metadata={"description": "created_at -> started_at"})
     fetch_ms = fields.Integer(allow_none=True, metadata={"description": "started_at -> every page fetched"})
@@ -58,21 +77,29 @@ class RunTimingsSchema(Schema):
 
 
 class IngestionRunSchema(Schema):
-    id = fields.String(required=True)
+    """Dumps a stored run document; counters a queued run has not set yet dump as 0, times as null."""
+
+    id = fields.String(attribute="_id", required=True)
     status = fields.String(required=True, validate=validate.OneOf(RUN_STATUSES))
     trigger = fields.String(required=True, validate=validate.OneOf(TRIGGERS))
-    pages_total = fields.Integer(required=True)
-    pages_done = fields.Integer(required=True)
-    assets_ingested = fields.Integer(required=True)
-    prices_ingested = fields.Integer(required=True)
+    pages_total = fields.Integer(required=True, dump_default=0)
+    pages_done = fields.Integer(required=True, dump_default=0)
+    assets_ingested = fields.Integer(required=True, dump_default=0)
+    prices_ingested = fields.Integer(required=True, dump_default=0)
     items_rejected = fields.Integer(dump_default=0)
     errors = fields.List(fields.Nested(RunErrorSchema), dump_default=list)
-    snapshot_id = fields.String(allow_none=True)
+    snapshot_id = fields.String(allow_none=True, dump_default=None)
     created_at = fields.DateTime(required=True)
-    started_at = fields.DateTime(allow_none=True)
-    finished_at = fields.DateTime(allow_none=True)
-    duration_ms = fields.Integer(allow_none=True, metadata={"description": "finished_at - started_at"})
-    timings = fields.Nested(RunTimingsSchema, dump_default=dict)
+    started_at = fields.DateTime(allow_none=True, dump_default=None)
+    finished_at = fields.DateTime(allow_none=True, dump_default=None)
+    duration_ms = fields.Integer(
+        allow_none=True, dump_default=None, metadata={"description": "finished_at - started_at"}
+    )
+    timings = fields.Nested(RunTimingsSchema, required=True)
+
+    @pre_dump
+    def _with_timings(self, run, **kwargs):
+        return {**run, "timings": stage_timings(run)}
 
 
 IngestionRunPageSchema = page_schema(IngestionRunSchema, "IngestionRunPage")

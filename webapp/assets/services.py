@@ -20,7 +20,7 @@ from bson import ObjectId
 from flask import current_app
 
 from webapp import outbox
-from webapp.assets.models import AssetItem, AssetSnapshot, IngestionRun
+from webapp.assets import store
 from webapp.assets.pipeline import claim_run, fail_run
 from webapp.assets.schemas import AssetListSchema
 from webapp.errors import NotFound, Unavailable
@@ -39,14 +39,10 @@ CSV_HEADER = ("rank", "symbol", "name", "price_usd")
 
 
 def _resolve_snapshot(at: datetime | None) -> dict:
-    snapshots = AssetSnapshot._get_collection()
-    published = {"$ne": None} if at is None else {"$ne": None, "$lte": at}
-    snapshot = snapshots.find_one(
-        {"published_at": published}, {"published_at": 1, "provider": 1}, sort=[("published_at", -1), ("_id", -1)]
-    )
+    snapshot = store.newest_published(at)
     if snapshot is not None:
         return snapshot
-    if at is None or snapshots.find_one({"published_at": {"$ne": None}}, {"_id": 1}) is None:
+    if at is None or store.newest_published() is None:
         raise Unavailable("No asset snapshot has been published yet: the first ingestion has not succeeded.")
     raise NotFound(f"No asset snapshot was published at or before {at.isoformat()}.")
 
@@ -66,12 +62,7 @@ def csv_text(value: str) -> str:
 
 
 def _render(snapshot: dict, limit: int, fmt: str) -> bytes:
-    rows = (
-        AssetItem._get_collection()
-        .find({"snapshot_id": snapshot["_id"]}, {"_id": 0, "rank": 1, "symbol": 1, "name": 1, "price_usd": 1})
-        .sort("rank", 1)
-        .limit(limit)
-    )
+    rows = store.snapshot_items(snapshot["_id"], limit)
     items = [
         {"rank": r["rank"], "symbol": r["symbol"], "name": r["name"], "price_usd": _price(r.get("price_usd"))}
         for r in rows
@@ -138,69 +129,26 @@ def parse_run_id(run_id) -> ObjectId:
     return object_id_or_404(run_id, "Ingestion run not found.")
 
 
-def _public_run(run: dict) -> dict:
-    return {
-        **run,
-        "id": str(run["_id"]),
-        "snapshot_id": str(run["snapshot_id"]) if run.get("snapshot_id") else None,
-        "pages_total": run.get("pages_total", 0),
-        "assets_ingested": run.get("assets_ingested", 0),
-        "prices_ingested": run.get("prices_ingested", 0),
-        "items_rejected": run.get("items_rejected", 0),
-        "errors": run.get("errors", []),
-        "started_at": run.get("started_at"),
-        "finished_at": run.get("finished_at"),
-        "duration_ms": run.get("duration_ms"),
-        "timings": _timings(run),
-    }
-
-
-def _timings(run: dict) -> dict:
-    """Milliseconds per stage: waiting in the queue, fetching the pages, joining and publishing
-    (null until the stage has ended, or when the run never reached it)."""
-
-    def ms(start, end):
-        if start is None or end is None:
-            return None
-        return int((end - start).total_seconds() * 1000)
-
-    started, fetched, finished = run.get("started_at"), run.get("fetched_at"), run.get("finished_at")
-    return {
-        "queued_ms": ms(run.get("created_at"), started),
-        "fetch_ms": ms(started, fetched),
-        "publish_ms": ms(fetched, finished),
-    }
-
-
 def get_run(run_id) -> dict:
+    """The stored run (without its per-page bookkeeping); IngestionRunSchema dumps it."""
     oid = run_id if isinstance(run_id, ObjectId) else parse_run_id(run_id)
-    run = IngestionRun._get_collection().find_one({"_id": oid}, {"pages_completed": 0, "failed_pages": 0})
+    run = store.find_run(oid, public=True)
     if run is None:
         raise NotFound("Ingestion run not found.")
-    return _public_run(run)
+    return run
 
 
 def list_runs(page: int, page_size: int) -> dict:
     """Offset list, newest first (the runs collection stays small: one run per interval)."""
-    runs = IngestionRun._get_collection()
-    rows = (
-        runs.find({}, {"pages_completed": 0, "failed_pages": 0})
-        .sort("created_at", -1)
-        .skip((page - 1) * page_size)
-        .limit(page_size)
-    )
+    total, rows = store.runs_page((page - 1) * page_size, page_size)
     return {
-        "items": [_public_run(r) for r in rows],
-        "total": runs.count_documents({}),
+        "items": rows,
+        "total": total,
         "page": page,
         "page_size": page_size,
     }
 
 
 def last_success_at() -> datetime | None:
-    """When the newest successful ingestion run finished (None before the first); newest-first on
-    the `-created_at` index, and runs are few (one per interval, plus the ones asked for)."""
-    run = IngestionRun._get_collection().find_one(
-        {"status": "succeeded"}, {"finished_at": 1}, sort=[("created_at", -1)]
-    )
-    return run.get("finished_at") if run else None
+    """When the newest successful ingestion run finished (None before the first)."""
+    return store.last_success_finished_at()

@@ -18,6 +18,7 @@ from webapp.dialogs.schemas import (
     MessageCreateSchema,
 )
 from webapp.http import Blueprint
+from webapp.openapi import answers
 
 blp = Blueprint("dialogs", __name__, url_prefix="/api/v1", description="Chatbot dialogs and consent")
 
@@ -33,6 +34,7 @@ class DialogList(MethodView):
 
 @blp.route("/data/<customer_id>/<dialog_id>")
 class DialogById(MethodView):
+    @answers(409, 410)
     @blp.arguments(DialogPathSchema, location="path")
     @blp.arguments(MessageCreateSchema)
     @blp.response(201, DialogStateSchema)
@@ -55,6 +57,7 @@ class DialogById(MethodView):
 
 @blp.route("/consents/<dialog_id>")
 class Consent(MethodView):
+    @answers(410)
     @blp.arguments(DialogIdPathSchema, location="path")
     @blp.arguments(ConsentBodySchema)
     @blp.doc(requestBody=CONSENT_REQUEST_BODY)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
+from webapp.fields import Pattern, Text, any_case_pattern
 from webapp.pagination import PageArgsSchema, page_schema
 
-ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,128}\Z"
+ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,128}$"
 ID_MESSAGE = "Must be 1-128 characters of A-Z a-z 0-9 _ . : -"
 MAX_TEXT = 10_000
 
@@ -27,11 +28,14 @@ ISO_639_1 = frozenset(
 
 
 def _id_field(**kwargs) -> fields.String:
-    return fields.String(validate=validate.Regexp(ID_PATTERN, error=ID_MESSAGE), **kwargs)
+    return fields.String(validate=Pattern(ID_PATTERN, error=ID_MESSAGE), **kwargs)
 
 
 class Language(fields.String):
-    """An ISO 639-1 code, any case in, upper-case out."""
+    """An ISO 639-1 code, any case in, upper-case out (documented as a pattern of the codes)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=Pattern(any_case_pattern(ISO_639_1)), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         code = super()._deserialize(value, attr, data, **kwargs).upper()
@@ -66,7 +70,7 @@ class CustomerPathSchema(Schema):
 
 
 class MessageCreateSchema(Schema):
-    text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+    text = Text(required=True, multiline=True, validate=validate.Length(min=1, max=MAX_TEXT))
     language = Language(required=True, metadata={"example": "en"})
 
 

@@ -22,42 +22,17 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from webapp.dialogs.models import GRANTED, PENDING, REVOKED, Dialog, Tombstone, utcnow
+from webapp.dialogs import store
+from webapp.dialogs.models import GRANTED, REVOKED, utcnow
 from webapp.errors import Conflict, Gone, NotFound
 
 log = logging.getLogger(__name__)
 
-# Projections and sorts are built per query: a driver may mutate what it is given (mongomock pops
-# and re-adds `_id` in a projection), so a dict shared between threads breaks concurrent reads.
-_STATE = ("dialog_id", "customer_id", "consent", "messages_count", "created_at", "updated_at")
-_LISTED = ("dialog_id", "customer_id", "languages", "messages", "consented_at", "created_at", "updated_at")
-
-
-def state_fields() -> dict:
-    return dict.fromkeys(_STATE, 1)
-
-
-def list_fields() -> dict:
-    return {"_id": 0, **dict.fromkeys(_LISTED, 1)}
-
-
-def newest_first() -> list:
-    return [("last_message_at", -1), ("dialog_id", -1)]
-
-
-def _dialogs():
-    return Dialog._get_collection()
-
-
-def _tombstones():
-    return Tombstone._get_collection()
-
 
 def _revoked(dialog_id: str) -> bool:
-    return _tombstones().count_documents({"_id": dialog_id}, limit=1) > 0
+    return store.is_revoked(dialog_id)
 
 
 def _gone(dialog_id: str) -> Gone:
@@ -72,30 +47,14 @@ def append_message(customer_id: str, dialog_id: str, text: str, language: str, n
         if _revoked(dialog_id):
             raise _gone(dialog_id)
         try:
-            state = _dialogs().find_one_and_update(
-                {
-                    "dialog_id": dialog_id,
-                    "customer_id": customer_id,
-                    "consent": PENDING,
-                    "messages_count": {"$lt": max_messages},
-                },
-                {
-                    "$push": {"messages": {"text": text, "language": language, "created_at": now}},
-                    "$inc": {"messages_count": 1},
-                    "$addToSet": {"languages": language},
-                    "$set": {"last_message_at": now, "updated_at": now},
-                    "$setOnInsert": {"created_at": now},
-                },
-                projection=state_fields(),
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-            )
+            message = {"text": text, "language": language, "created_at": now}
+            state = store.append_message(customer_id, dialog_id, message, max_messages, now)
         except DuplicateKeyError:
             # The dialog exists but did not match: say why, or retry if it was a concurrent creation.
             _refuse_append(customer_id, dialog_id, max_messages)
             continue
         if _revoked(dialog_id):  # revoked while we wrote: undo, never keep revoked data
-            _dialogs().delete_one({"dialog_id": dialog_id})
+            store.delete_any(dialog_id)
             raise _gone(dialog_id)
         log.info("dialog %s: message appended (%d messages)", dialog_id, state["messages_count"])
         return state
@@ -103,7 +62,7 @@ def append_message(customer_id: str, dialog_id: str, text: str, language: str, n
 
 
 def _refuse_append(customer_id: str, dialog_id: str, max_messages: int) -> None:
-    existing = _dialogs().find_one({"dialog_id": dialog_id}, state_fields())
+    existing = store.find_state(dialog_id)
     if existing is None:
         return  # deleted meanwhile (revoked, erased or cleaned up): the retry decides
     if existing["customer_id"] != customer_id:
@@ -117,14 +76,9 @@ def _refuse_append(customer_id: str, dialog_id: str, max_messages: int) -> None:
 def grant_consent(dialog_id: str, now: datetime | None = None) -> dict:
     """pending -> granted, atomically; granting again answers the first grant's time."""
     now = now or utcnow()
-    doc = _dialogs().find_one_and_update(
-        {"dialog_id": dialog_id, "consent": PENDING},
-        {"$set": {"consent": GRANTED, "consented_at": now, "updated_at": now}},
-        projection={"consented_at": 1},
-        return_document=ReturnDocument.AFTER,
-    )
+    doc = store.grant(dialog_id, now)
     if doc is None:
-        doc = _dialogs().find_one({"dialog_id": dialog_id, "consent": GRANTED}, {"consented_at": 1})
+        doc = store.find_granted_consent(dialog_id)
     # A revocation writes its tombstone before deleting, so a grant that raced it sees the tombstone
     # here and answers 410 rather than "granted" for a dialog about to disappear.
     if _revoked(dialog_id):
@@ -138,17 +92,17 @@ def grant_consent(dialog_id: str, now: datetime | None = None) -> dict:
 def revoke_consent(dialog_id: str, now: datetime | None = None) -> dict:
     """Delete the dialog and every message; keep a tombstone (id, time). Revoked twice: 410."""
     now = now or utcnow()
-    if _dialogs().count_documents({"dialog_id": dialog_id}, limit=1) == 0:
+    if not store.exists(dialog_id):
         if _revoked(dialog_id):
             raise _gone(dialog_id)
         raise NotFound(f"Dialog {dialog_id} not found.")
     try:
-        result = _tombstones().update_one({"_id": dialog_id}, {"$setOnInsert": {"revoked_at": now}}, upsert=True)
+        created = store.insert_tombstone(dialog_id, now)
     except DuplicateKeyError:  # a concurrent revocation inserted it first
         raise _gone(dialog_id) from None
-    if result.upserted_id is None:
+    if not created:
         raise _gone(dialog_id)
-    deleted = _dialogs().find_one_and_delete({"dialog_id": dialog_id}, projection={"messages_count": 1})
+    deleted = store.take_dialog(dialog_id)
     count = deleted["messages_count"] if deleted else 0
     log.info("dialog %s: consent revoked, %d messages deleted", dialog_id, count)
     return {"dialog_id": dialog_id, "consent": REVOKED, "deleted_messages": count}
@@ -160,19 +114,18 @@ def set_consent(dialog_id: str, consent: bool, now: datetime | None = None) -> d
 
 def list_dialogs(page: int, page_size: int, language: str | None = None, customer_id: str | None = None) -> dict:
     """An offset page of granted dialogs, newest last message first (ties: dialog id descending)."""
-    query: dict = {"consent": GRANTED}
+    query: dict = {}
     if customer_id:
         query["customer_id"] = customer_id
     if language:
         query["languages"] = language
-    total = _dialogs().count_documents(query)
-    cursor = _dialogs().find(query, list_fields()).sort(newest_first()).skip((page - 1) * page_size).limit(page_size)
-    return {"items": list(cursor), "total": total, "page": page, "page_size": page_size}
+    total, items = store.granted_page(query, (page - 1) * page_size, page_size)
+    return {"items": items, "total": total, "page": page, "page_size": page_size}
 
 
 def get_dialog(customer_id: str, dialog_id: str) -> dict:
     """A granted dialog of this customer; 404 otherwise, with no hint whether it exists."""
-    doc = _dialogs().find_one({"dialog_id": dialog_id, "customer_id": customer_id, "consent": GRANTED}, list_fields())
+    doc = store.find_granted(customer_id, dialog_id)
     if doc is None:
         raise NotFound(f"Dialog {dialog_id} not found.")
     return doc
@@ -180,14 +133,14 @@ def get_dialog(customer_id: str, dialog_id: str) -> dict:
 
 def delete_dialog(customer_id: str, dialog_id: str) -> None:
     """Delete one dialog of this customer, whatever its consent state."""
-    if not _dialogs().delete_one({"dialog_id": dialog_id, "customer_id": customer_id}).deleted_count:
+    if not store.delete_customer_dialog(customer_id, dialog_id):
         raise NotFound(f"Dialog {dialog_id} not found.")
     log.info("dialog %s: deleted", dialog_id)
 
 
 def erase_customer(customer_id: str) -> dict:
     """Delete every dialog of a customer, consented or not."""
-    deleted = _dialogs().delete_many({"customer_id": customer_id}).deleted_count
+    deleted = store.delete_customer_dialogs(customer_id)
     log.info("customer %s: %d dialogs erased", customer_id, deleted)
     return {"deleted_dialogs": deleted}
 
@@ -200,22 +153,14 @@ def stale_cutoff(now: datetime | None = None, older_than: int | None = None) -> 
     return (now or utcnow()) - timedelta(seconds=ttl)
 
 
-def _stale_query(cutoff: datetime) -> dict:
-    return {"consent": PENDING, "last_message_at": {"$lt": cutoff}}
-
-
-def find_stale_batch(cutoff: datetime, limit: int) -> list[str]:
+def find_stale_batch(cutoff: datetime, limit: int) -> list:
     """Ids of up to `limit` dialogs still pending whose last message is older than `cutoff`."""
-    cursor = _dialogs().find(_stale_query(cutoff), {"_id": 1}).sort("last_message_at", 1).limit(limit)
-    return [doc["_id"] for doc in cursor]
+    return store.find_stale_dialogs(cutoff, limit)
 
 
 def delete_stale(ids: list, cutoff: datetime) -> int:
-    """Delete those of `ids` that are STILL pending and stale (the condition is re-checked per
-    document, atomically): a dialog consented or written to since it was found survives."""
-    if not ids:
-        return 0
-    return _dialogs().delete_many({**_stale_query(cutoff), "_id": {"$in": ids}}).deleted_count
+    """Delete those of `ids` that are STILL pending and stale (re-checked atomically per document)."""
+    return store.delete_stale_dialogs(ids, cutoff)
 
 
 def cleanup_stale(now: datetime | None = None, older_than: int | None = None, dry_run: bool = False) -> int:
@@ -223,7 +168,7 @@ def cleanup_stale(now: datetime | None = None, older_than: int | None = None, dr
     `DIALOG_CLEANUP_BATCH_SIZE`. Returns the number this run deleted (or would delete)."""
     cutoff = stale_cutoff(now, older_than)
     if dry_run:
-        return _dialogs().count_documents(_stale_query(cutoff))
+        return store.count_stale_dialogs(cutoff)
     batch_size = current_app.config["DIALOG_CLEANUP_BATCH_SIZE"]
     deleted = 0
     while True:

@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from webapp.errors import error_response
 from webapp.http import Blueprint
 from webapp.metrics import metrics_of
+from webapp.openapi import answers
 
 metrics_blp = FlaskBlueprint("metrics", __name__)
 
@@ -66,8 +67,8 @@ class QueuesSchema(Schema):
 
 @queues_blp.route("/queues")
 class Queues(MethodView):
+    @answers(503)
     @queues_blp.response(200, QueuesSchema)
-    @queues_blp.alt_response(503, description="The broker is unreachable")
     def get(self):
         """Messages waiting in each Celery queue (read at most every 10 s, like the metrics)."""
         from webapp.errors import Unavailable

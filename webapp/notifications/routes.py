@@ -6,6 +6,7 @@ from flask.views import MethodView
 from webapp.auth import public
 from webapp.http import Blueprint, accepts_form
 from webapp.notifications import receipts
+from webapp.openapi import answers
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks", description="Third-party callbacks")
 
@@ -14,6 +15,7 @@ blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks", description
 class TwilioStatus(MethodView):
     @public
     @accepts_form
+    @answers(422)
     @blp.doc(security=[])
     @blp.response(204)
     def post(self):

@@ -2,6 +2,7 @@
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from webapp.fields import Pattern
 from webapp.notifications.models import CALLBACK_STATUS
 
 
@@ -9,6 +10,6 @@ class StatusCallbackSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # AccountSid, From, To, SmsSid, ApiVersion, ...
 
-    MessageSid = fields.String(required=True, validate=validate.Regexp(r"^(SM|MM)[0-9a-fA-F]{32}\Z"))
+    MessageSid = fields.String(required=True, validate=Pattern(r"^(SM|MM)[0-9a-fA-F]{32}$"))
     MessageStatus = fields.String(required=True, validate=validate.OneOf(sorted(CALLBACK_STATUS)))
     ErrorCode = fields.String(load_default=None, validate=validate.Length(max=10))

@@ -36,7 +36,8 @@ class CapLedger(me.Document):
 
 class IdempotencyRecord(me.Document):
     """The first response to (API key, Idempotency-Key). `state` is "in_progress" while the first
-    request runs, then "done" with `status` and `body`. MongoDB's TTL monitor deletes a record after
+    request runs, then "done" with `status` and the `order_id` it created (a replay answers that
+    order). MongoDB's TTL monitor deletes a record after
     `expires_at` (created_at + IDEMPOTENCY_TTL_SECONDS); the code also ignores expired records, because
     the monitor runs only once a minute and mongomock has none."""
 
@@ -45,7 +46,8 @@ class IdempotencyRecord(me.Document):
     fingerprint = me.StringField(required=True)  # SHA-256 of the canonical parsed body
     state = me.StringField(required=True, choices=("in_progress", "done"))
     status = me.IntField()
-    body = me.DictField()
+    order_id = me.ObjectIdField()
+    body = me.DictField()  # the response, in records of the previous release only (see _recorded_order)
     created_at = me.DateTimeField(required=True)
     expires_at = me.DateTimeField(required=True)
 

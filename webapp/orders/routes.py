@@ -1,11 +1,11 @@
 """BTC orders over HTTP. Creation needs the write scope and is rate-limited per API key
 (RATE_LIMIT_ORDERS, on top of the default limit); reads need the read scope."""
 
-from flask import current_app, g
+from flask import g
 from flask.views import MethodView
 
-from webapp.extensions import limiter
 from webapp.http import Blueprint
+from webapp.openapi import answers
 from webapp.orders import services
 from webapp.orders.schemas import (
     IdempotencyHeaderSchema,
@@ -15,6 +15,7 @@ from webapp.orders.schemas import (
     OrderSchema,
     OrderSummarySchema,
 )
+from webapp.ratelimit import limited
 
 blp = Blueprint("orders", __name__, url_prefix="/api/v1/orders", description="BTC buy orders")
 
@@ -27,7 +28,8 @@ class Orders(MethodView):
         """Orders, newest first, by cursor (`next_cursor` is null on the last page)."""
         return services.list_orders(args["page_size"], args["cursor"])
 
-    @limiter.limit(lambda: current_app.config["RATE_LIMIT_ORDERS"], override_defaults=False)
+    @limited("RATE_LIMIT_ORDERS")
+    @answers(409, 503)
     @blp.arguments(IdempotencyHeaderSchema, location="headers")
     @blp.arguments(OrderCreateSchema)
     @blp.response(201, OrderSchema)

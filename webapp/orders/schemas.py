@@ -2,18 +2,22 @@
 
 from decimal import Decimal
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
-from webapp.fields import Amount
+from webapp.fields import Amount, DecimalString, Pattern, UtcIsoString, any_case_pattern
 from webapp.pagination import CursorArgsSchema, cursor_page_schema
 
 CURRENCIES = ("EUR", "GBP", "USD")
 # 1-255 printable ASCII characters, not starting or ending with a space.
-IDEMPOTENCY_KEY = r"^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?\Z"
+IDEMPOTENCY_KEY = r"^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$"
 
 
 class Currency(fields.String):
-    """EUR, GBP or USD in any case; loaded upper-case."""
+    """EUR, GBP or USD in any case; loaded upper-case (documented as a pattern: an enum cannot
+    say "any case")."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=Pattern(any_case_pattern(CURRENCIES)), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -34,21 +38,21 @@ class IdempotencyHeaderSchema(Schema):
     idempotency_key = fields.String(
         data_key="Idempotency-Key",
         load_default=None,
-        validate=validate.Regexp(IDEMPOTENCY_KEY, error="Must be 1-255 printable ASCII characters."),
+        validate=Pattern(IDEMPOTENCY_KEY, error="Must be 1-255 printable ASCII characters."),
     )
 
 
 class OrderSchema(Schema):
-    """Decimals are already fixed-point strings in the service's dict (stored for replays as is)."""
+    """Dumps a stored order document: decimals (Decimal128) as exact strings, times in UTC."""
 
-    id = fields.String(required=True)
-    amount = fields.String(required=True, metadata={"example": "69.00"})
+    id = fields.String(attribute="_id", required=True)
+    amount = DecimalString(required=True, metadata={"example": "69.00"})
     currency = fields.String(required=True)
-    exchange_rate = fields.String(required=True, metadata={"description": "Fiat per 1 BTC."})
-    btc_amount = fields.String(required=True, metadata={"example": "0.00112678"})
+    exchange_rate = DecimalString(required=True, metadata={"description": "Fiat per 1 BTC."})
+    btc_amount = DecimalString(required=True, metadata={"example": "0.00112678"})
     rate_source = fields.String(required=True)
-    rate_fetched_at = fields.String(required=True)
-    created_at = fields.String(required=True)
+    rate_fetched_at = UtcIsoString(required=True)
+    created_at = UtcIsoString(required=True)
 
 
 OrderPageSchema = cursor_page_schema(OrderSchema, "OrderPage")

@@ -14,15 +14,14 @@ reservation; if that insert fails, the reservation is released with a negative `
 
 Idempotency (optional `Idempotency-Key`, scoped to the API key): the request first CLAIMS the key by
 inserting an "in_progress" record (unique index on scope+key: exactly one concurrent request wins).
-The winner creates the order and stores its 201 response; a refused request (409, 503) releases the
-claim so the client may retry with the same key. A loser with the same body waits for the stored
-response (up to IDEMPOTENCY_WAIT_SECONDS) and replays it, or gets 409 "in progress"; a different
+The winner creates the order and records its id (a replay answers that order); a refused request
+(409, 503) releases the claim so the client may retry with the same key. A loser with the same body
+waits for the recorded answer (up to IDEMPOTENCY_WAIT_SECONDS) and replays it, or gets 409 "in progress"; a different
 body with the same key is 422. Records live IDEMPOTENCY_TTL_SECONDS; a claim left "in_progress" for
 CLAIM_LEASE_SECONDS by a dead process is taken over by the next request with the key.
 
-Embedded database: mongomock would apply a conditional update or a unique-index insert as a read then
-a write; `webapp.extensions` serialises mongomock's writes so they keep the server's single-document
-atomicity that this module relies on.
+Every database operation is a named one of `webapp.orders.store`, which states its atomicity; the
+embedded database keeps it through the embedded write serialization (`webapp.embedded_db`).
 """
 
 from __future__ import annotations
@@ -37,17 +36,15 @@ from decimal import ROUND_CEILING, Decimal, localcontext
 from bson import Decimal128, ObjectId
 from bson.errors import InvalidId
 from flask import current_app
-from pymongo.errors import DuplicateKeyError
 
 from webapp.errors import Conflict, Invalid, NotFound
 from webapp.ids import object_id_or_404
-from webapp.orders.models import CapLedger, IdempotencyRecord, Order
+from webapp.orders import store
 from webapp.pagination import decode_cursor, encode_cursor
 from webapp.prices.services import fresh_quote
 
 SAT_PER_BTC = 100_000_000
 SATOSHI = Decimal("0.00000001")
-LEDGER_ID = "btc_cap"
 IDEMPOTENCY_WAIT_SECONDS = 5.0
 # An "in_progress" claim older than this was left by a process that died mid-request (creating an
 # order takes milliseconds); the next request with the key takes it over instead of waiting 24 hours.
@@ -80,45 +77,15 @@ def _now_millis() -> datetime:
 
 
 def _reserve(order_sat: int) -> None:
-    """Add `order_sat` to the ledger if the cap allows it (one conditional update), else Conflict."""
-    ledger = CapLedger._get_collection()
-    limit = cap_sat() - order_sat
-    for _attempt in range(2):
-        reserved = ledger.update_one(
-            {"_id": LEDGER_ID, "sold_sat": {"$lte": limit}}, {"$inc": {"sold_sat": order_sat, "orders": 1}}
-        )
-        if reserved.matched_count:
-            return
-        if ledger.find_one({"_id": LEDGER_ID}, {"_id": 1}) is not None:
-            break
-        _ensure_ledger()  # first order ever: create the ledger, then try once more
-    sold = _sold_sat()
+    """Reserve `order_sat` under the cap (one conditional update in the store), else Conflict."""
+    cap = cap_sat()
+    if store.reserve_satoshis(order_sat, cap):
+        return
+    sold = int(store.ledger()["sold_sat"])
     raise Conflict(
         "This order would exceed the BTC order cap.",
-        errors={"remaining_btc": sat_to_btc(max(0, cap_sat() - sold))},
+        errors={"remaining_btc": sat_to_btc(max(0, cap - sold))},
     )
-
-
-def _ensure_ledger() -> None:
-    """Create the ledger at 0 if absent; safe when several processes race (upsert on _id)."""
-    try:
-        CapLedger._get_collection().update_one(
-            {"_id": LEDGER_ID}, {"$setOnInsert": {"sold_sat": 0, "orders": 0}}, upsert=True
-        )
-    except DuplicateKeyError:  # another process's upsert won; the ledger exists
-        pass
-
-
-def _release(order_sat: int) -> None:
-    CapLedger._get_collection().update_one({"_id": LEDGER_ID}, {"$inc": {"sold_sat": -order_sat, "orders": -1}})
-
-
-def _ledger() -> dict:
-    return CapLedger._get_collection().find_one({"_id": LEDGER_ID}) or {"sold_sat": 0, "orders": 0}
-
-
-def _sold_sat() -> int:
-    return int(_ledger()["sold_sat"])
 
 
 # ---- creation --------------------------------------------------------------------------------------
@@ -143,22 +110,21 @@ def _create(api_key_id: str, currency: str, amount: Decimal) -> dict:
         "api_key_id": api_key_id,
         "created_at": _now_millis(),
     }
-    orders = Order._get_collection()
     try:
-        orders.insert_one(doc)
+        store.insert_order(doc)
     except BaseException:
         # Release only when the order is known to be absent: an insert that failed ambiguously (a
         # network error after the write) may have stored it, and a reservation too many is the safe side.
         with contextlib.suppress(Exception):
-            if orders.find_one({"_id": doc["_id"]}, {"_id": 1}) is None:
-                _release(order_sat)
+            if not store.order_exists(doc["_id"]):
+                store.release_satoshis(order_sat)
         raise
-    return public(doc)
+    return doc
 
 
 def create_order(api_key_id: str, body: dict, idempotency_key: str | None = None) -> tuple[dict, int, bool]:
     """Create an order from the validated `body` ({"currency", "amount"}).
-    Returns (response body, status, replayed)."""
+    Returns (the stored order document, status, replayed); a replay answers the order created first."""
     if idempotency_key is None:
         return _create(api_key_id, body["currency"], body["amount"]), 201, False
     fingerprint = _fingerprint(body)
@@ -168,18 +134,24 @@ def create_order(api_key_id: str, body: dict, idempotency_key: str | None = None
             break
         stored = _wait_for_answer(api_key_id, idempotency_key, fingerprint)
         if stored is not None:  # a previous request with this key owns the answer
-            return stored["body"], stored["status"], True
+            return _recorded_order(stored), stored["status"], True
         # else the first request was refused and released the key: claim it again
     else:
         raise Conflict("A request with this Idempotency-Key is in progress; retry later.")
-    records = IdempotencyRecord._get_collection()
     try:
         result = _create(api_key_id, body["currency"], body["amount"])
     except BaseException:
-        records.delete_one({"_id": claim, "state": "in_progress"})  # let the client retry the key
+        store.release_idempotency_claim(claim)  # let the client retry the key
         raise
-    records.update_one({"_id": claim}, {"$set": {"state": "done", "status": 201, "body": result}})
+    store.complete_idempotency_claim(claim, 201, result["_id"])
     return result, 201, False
+
+
+def _recorded_order(record: dict) -> dict:
+    """The order a done record answers: its `order_id`, or (records of the previous release, alive
+    for IDEMPOTENCY_TTL_SECONDS after an upgrade) the id inside the stored response `body`."""
+    order_id = record.get("order_id") or ObjectId(record["body"]["id"])
+    return store.find_order(order_id)
 
 
 def _fingerprint(body: dict) -> str:
@@ -190,44 +162,20 @@ def _fingerprint(body: dict) -> str:
 
 
 def _claim(scope: str, key: str, fingerprint: str):
-    """Insert the in-progress record; its id when this request owns the key, None when another did."""
-    records = IdempotencyRecord._get_collection()
+    """The claim's id when this request owns the key, None when another did (see the store)."""
     now = datetime.now(UTC)
     ttl = current_app.config["IDEMPOTENCY_TTL_SECONDS"]
-    for _attempt in range(3):
-        doc = {
-            "_id": ObjectId(),
-            "scope": scope,
-            "key": key,
-            "fingerprint": fingerprint,
-            "state": "in_progress",
-            "created_at": now,
-            "expires_at": now + timedelta(seconds=ttl),
-        }
-        try:
-            records.insert_one(doc)
-            return doc["_id"]
-        except DuplicateKeyError:
-            # An expired record not yet removed by the TTL monitor, or an abandoned claim, is deleted
-            # (conditionally, so only one request does it) and the claim retried.
-            abandoned = now - timedelta(seconds=CLAIM_LEASE_SECONDS)
-            dead = {
-                "scope": scope,
-                "key": key,
-                "$or": [{"expires_at": {"$lte": now}}, {"state": "in_progress", "created_at": {"$lte": abandoned}}],
-            }
-            if not records.delete_one(dead).deleted_count:
-                return None
-    return None
+    return store.claim_idempotency_key(
+        scope, key, fingerprint, now, now + timedelta(seconds=ttl), now - timedelta(seconds=CLAIM_LEASE_SECONDS)
+    )
 
 
 def _wait_for_answer(scope: str, key: str, fingerprint: str) -> dict | None:
     """The stored answer for the key (same body) once the first request finished; None when the
     first request was refused and released the key."""
-    records = IdempotencyRecord._get_collection()
     deadline = time.monotonic() + IDEMPOTENCY_WAIT_SECONDS
     while True:
-        record = records.find_one({"scope": scope, "key": key})
+        record = store.find_idempotency_record(scope, key)
         if record is not None and record["fingerprint"] != fingerprint:
             raise Invalid(
                 "This Idempotency-Key was already used with a different request body.",
@@ -245,35 +193,17 @@ def _wait_for_answer(scope: str, key: str, fingerprint: str) -> dict | None:
 # ---- reads -----------------------------------------------------------------------------------------
 
 
-def public(doc: dict) -> dict:
-    """The API form of a stored order (decimals and datetimes as strings)."""
-
-    def dec(value) -> str:
-        return format(value.to_decimal() if isinstance(value, Decimal128) else value, "f")
-
-    return {
-        "id": str(doc["_id"]),
-        "amount": dec(doc["amount"]),
-        "currency": doc["currency"],
-        "exchange_rate": dec(doc["exchange_rate"]),
-        "btc_amount": dec(doc["btc_amount"]),
-        "rate_source": doc["rate_source"],
-        "rate_fetched_at": doc["rate_fetched_at"].astimezone(UTC).isoformat(),
-        "created_at": doc["created_at"].astimezone(UTC).isoformat(),
-    }
-
-
 def get_order(order_id: str) -> dict:
     oid = object_id_or_404(order_id, "Order not found.")
-    doc = Order._get_collection().find_one({"_id": oid})
+    doc = store.find_order(oid)
     if doc is None:
         raise NotFound("Order not found.")
-    return public(doc)
+    return doc
 
 
 def list_orders(page_size: int, cursor: str | None = None) -> dict:
     """Newest first by (created_at, _id) descending; keyset: each page is a range on the index."""
-    query: dict = {}
+    after = None
     if cursor:
         values = decode_cursor(cursor)
         try:
@@ -283,9 +213,9 @@ def list_orders(page_size: int, cursor: str | None = None) -> dict:
                 raise ValueError
         except (ValueError, TypeError, IndexError, InvalidId):
             raise Invalid("The cursor is malformed.", errors={"query": {"cursor": ["Invalid cursor."]}}) from None
-        query = {"$or": [{"created_at": {"$lt": created_at}}, {"created_at": created_at, "_id": {"$lt": oid}}]}
-    rows = list(Order._get_collection().find(query).sort([("created_at", -1), ("_id", -1)]).limit(page_size + 1))
-    items = [public(row) for row in rows[:page_size]]
+        after = (created_at, oid)
+    rows = store.orders_page(after, page_size + 1)
+    items = rows[:page_size]
     next_cursor = None
     if len(rows) > page_size:
         last = rows[page_size - 1]
@@ -296,7 +226,7 @@ def list_orders(page_size: int, cursor: str | None = None) -> dict:
 def summary() -> dict:
     """Counts and totals, read from the ledger in O(1): they equal the stored orders except for the
     instant between an order's reservation and its insert."""
-    ledger = _ledger()
+    ledger = store.ledger()
     sold = int(ledger["sold_sat"])
     cap = cap_sat()
     return {

@@ -14,7 +14,7 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from webapp.errors import Invalid
-from webapp.prices.models import PriceQuote
+from webapp.prices import store
 
 INTERVALS = {"1m": 60, "5m": 300, "1h": 3600, "1d": 86400}
 MAX_POINTS = 2000
@@ -32,18 +32,14 @@ def resolve_range(start: datetime | None, end: datetime | None, interval: str) -
     if points > MAX_POINTS:
         raise Invalid(
             f"The range holds {points} intervals of {interval}; at most {MAX_POINTS} per request.",
-            errors={"query": {"interval": [f"At most {MAX_POINTS} points: widen the interval or narrow the range."]}},
+            errors={"query": {"from": [f"At most {MAX_POINTS} points: move 'from' nearer 'to' or widen interval."]}},
         )
     return start, end
 
 
 def ohlc(currency: str, start: datetime, end: datetime, interval: str) -> list[dict]:
     seconds = INTERVALS[interval]
-    rows = (
-        PriceQuote._get_collection()
-        .find({"fetched_at": {"$gte": start, "$lt": end}}, {"fetched_at": 1, f"rates.{currency}": 1, "_id": 0})
-        .sort("fetched_at", 1)
-    )
+    rows = store.quotes_between(start, end, currency)
     points: list[dict] = []
     current_bucket = None
     for row in rows:

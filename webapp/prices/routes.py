@@ -3,6 +3,7 @@
 from flask.views import MethodView
 
 from webapp.http import Blueprint
+from webapp.openapi import answers
 from webapp.prices import history, services
 from webapp.prices.schemas import BtcPriceSchema, PriceHistoryArgsSchema, PriceHistorySchema
 
@@ -11,6 +12,7 @@ blp = Blueprint("prices", __name__, url_prefix="/api/v1/prices", description="BT
 
 @blp.route("/btc")
 class BtcPrice(MethodView):
+    @answers(503)
     @blp.response(200, BtcPriceSchema)
     def get(self):
         """The latest BTC quote in EUR, GBP and USD with its age; 503 before the first refresh."""
@@ -21,7 +23,6 @@ class BtcPrice(MethodView):
 class BtcPriceHistory(MethodView):
     @blp.arguments(PriceHistoryArgsSchema, location="query")
     @blp.response(200, PriceHistorySchema)
-    @blp.alt_response(422, description="Bad parameter, 'from' not before 'to', or more than 2,000 points")
     def get(self, args):
         """OHLC points of one currency per interval (1m, 5m, 1h, 1d) from the stored quotes; default
         the last 24 h at 5m; intervals without a quote are left out."""

@@ -24,7 +24,7 @@ import json
 import logging
 import time
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, DecimalException
+from decimal import Decimal
 
 import redis
 import requests
@@ -34,12 +34,12 @@ from flask import current_app
 from webapp.errors import Unavailable
 from webapp.extensions import get_redis
 from webapp.identity import namespaced
-from webapp.prices.models import PriceQuote
+from webapp.prices import store
+from webapp.prices.providers import CURRENCIES, PROVIDERS, ProviderError, fetch_coinbase, fetch_coingecko
 from webapp.provenance import source_label
 
 log = logging.getLogger(__name__)
 
-CURRENCIES = ("EUR", "GBP", "USD")
 LAST_FAILURE_KEY = "prices:btc:last_failure"  # about the providers, not the database: not namespaced
 
 
@@ -50,68 +50,15 @@ def latest_key() -> str:
 
 # Replace the latest quote only with a newer one (two overlapping refreshes can finish out of order).
 # fetched_at is a fixed-width ISO string (milliseconds, +00:00), so string order is time order.
+# fetch_coinbase/fetch_coingecko are re-exported: the demo checks its stand-ins through them.
+__all__ = ["fetch_coinbase", "fetch_coingecko"]
+
 _SET_IF_NEWER = """
 local current = redis.call('GET', KEYS[1])
 if current and cjson.decode(current)['fetched_at'] >= ARGV[2] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 return 1
 """
-
-
-class ProviderError(Exception):
-    """A provider's answer is unusable (HTTP error, not JSON, missing or bad rates)."""
-
-
-# ---- providers: each returns {"EUR": Decimal, "GBP": Decimal, "USD": Decimal} or raises ----------
-
-
-def _get_json(url: str, params: dict):
-    timeout = current_app.config["PRICE_HTTP_TIMEOUT_SECONDS"]
-    response = requests.get(url, params=params, timeout=timeout, headers={"Accept": "application/json"})
-    if response.status_code != 200:
-        raise ProviderError(f"HTTP {response.status_code}: {response.text[:200]}")
-    try:
-        return json.loads(response.text, parse_float=Decimal)
-    except (ValueError, RecursionError):
-        raise ProviderError(f"response is not JSON: {response.text[:100]!r}") from None
-
-
-def _rate(value, currency: str) -> Decimal:
-    """A usable rate: a JSON number or numeric string, finite, positive, storable exactly."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        raise ProviderError(f"{currency} rate missing or not a number: {value!r}")
-    try:
-        rate = Decimal(value)
-        Decimal128(rate)  # more than 34 significant digits cannot be stored exactly
-    except (DecimalException, ValueError):  # Inexact, InvalidOperation
-        raise ProviderError(f"{currency} rate is not a usable decimal: {value!r}") from None
-    if not rate.is_finite() or rate <= 0:
-        raise ProviderError(f"{currency} rate is not a positive finite number: {value!r}")
-    return rate
-
-
-def fetch_coingecko() -> dict:
-    base = current_app.config["COINGECKO_BASE_URL"].rstrip("/")
-    data = _get_json(
-        f"{base}/api/v3/simple/price",
-        {"ids": "bitcoin", "vs_currencies": "eur,gbp,usd", "include_last_updated_at": "true"},
-    )
-    block = data.get("bitcoin") if isinstance(data, dict) else None
-    if not isinstance(block, dict):
-        raise ProviderError("answer has no 'bitcoin' object")
-    return {c: _rate(block.get(c.lower()), c) for c in CURRENCIES}
-
-
-def fetch_coinbase() -> dict:
-    base = current_app.config["COINBASE_BASE_URL"].rstrip("/")
-    data = _get_json(f"{base}/v2/exchange-rates", {"currency": "BTC"})
-    block = data.get("data") if isinstance(data, dict) else None
-    if not isinstance(block, dict) or block.get("currency") != "BTC" or not isinstance(block.get("rates"), dict):
-        raise ProviderError("answer has no BTC 'data.rates' object")
-    return {c: _rate(block["rates"].get(c), c) for c in CURRENCIES}
-
-
-PROVIDERS = {"coingecko": fetch_coingecko, "coinbase": fetch_coinbase}
 
 
 def provider_names() -> list[str]:
@@ -193,7 +140,7 @@ def store_quote(source: str, rates: dict, fetched_at: datetime | None = None) ->
     """Append the quote to the history and make it the latest one."""
     fetched_at = _to_millis(fetched_at or datetime.now(UTC))
     quote = {"source": source, "fetched_at": fetched_at, "rates": {c: rates[c] for c in CURRENCIES}}
-    PriceQuote._get_collection().insert_one(
+    store.append_quote(
         {"source": source, "fetched_at": fetched_at, "rates": {c: Decimal128(rates[c]) for c in CURRENCIES}}
     )
     try:
@@ -208,7 +155,7 @@ def prune_history() -> int:
     """Delete history older than PRICE_HISTORY_RETENTION_DAYS; returns how many were deleted."""
     days = current_app.config["PRICE_HISTORY_RETENTION_DAYS"]
     cutoff = datetime.now(UTC) - timedelta(days=days)
-    return PriceQuote._get_collection().delete_many({"fetched_at": {"$lt": cutoff}}).deleted_count
+    return store.delete_quotes_before(cutoff)
 
 
 # ---- lookup --------------------------------------------------------------------------------------
@@ -222,7 +169,7 @@ def latest_quote() -> dict | None:
         log.warning("Redis unreachable for the BTC quote, reading the history: %s", exc)
         raw = None
     if raw is None:  # Redis down, or restarted/flushed since the last refresh: the history holds it
-        doc = PriceQuote._get_collection().find_one({}, sort=[("fetched_at", -1)])
+        doc = store.newest_quote()
         if doc is None:
             return None
         rates = {c: doc["rates"][c].to_decimal() for c in CURRENCIES}
@@ -239,14 +186,21 @@ def quote_age(quote: dict) -> float:
     return max(0.0, (datetime.now(UTC) - quote["fetched_at"]).total_seconds())
 
 
+def _unavailable(message: str) -> Unavailable:
+    """A 503; with the refresh job on it knows when to retry: the next scheduled refresh, at most
+    BTC_PRICE_REFRESH_SECONDS away (`Retry-After`). With the job off nobody knows: no header."""
+    every = int(current_app.config["BTC_PRICE_REFRESH_SECONDS"])
+    return Unavailable(message, headers={"Retry-After": str(every)} if every > 0 else None)
+
+
 def fresh_quote() -> dict:
     """The latest quote if it is at most BTC_PRICE_MAX_AGE_SECONDS old; Unavailable (503) otherwise."""
     quote = latest_quote()
     if quote is None:
-        raise Unavailable(f"No BTC price is available yet; {_why_unavailable()}.")
+        raise _unavailable(f"No BTC price is available yet; {_why_unavailable()}.")
     max_age = current_app.config["BTC_PRICE_MAX_AGE_SECONDS"]
     if quote_age(quote) > max_age:
-        raise Unavailable(f"The BTC price is older than {max_age} seconds; {_why_unavailable(stale=True)}.")
+        raise _unavailable(f"The BTC price is older than {max_age} seconds; {_why_unavailable(stale=True)}.")
     return quote
 
 
@@ -254,7 +208,7 @@ def price_view() -> dict:
     """The API answer for the latest quote; Unavailable (503) when there is none."""
     quote = latest_quote()
     if quote is None:
-        raise Unavailable(f"No BTC price is available yet; {_why_unavailable()}.")
+        raise _unavailable(f"No BTC price is available yet; {_why_unavailable()}.")
     age = quote_age(quote)
     return {
         "base": "BTC",

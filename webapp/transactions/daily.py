@@ -31,7 +31,7 @@ def resolve_days(from_day: date | None, to_day: date | None) -> tuple[date, date
     if days > MAX_DAYS:
         raise Invalid(
             f"The range holds {days} days; at most {MAX_DAYS} per request.",
-            errors={"query": {"to": [f"At most {MAX_DAYS} days from 'from'."]}},
+            errors={"query": {"from": [f"At most {MAX_DAYS} days before 'to'."]}},
         )
     return from_day, to_day
 

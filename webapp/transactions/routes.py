@@ -68,8 +68,6 @@ class UserAnalytics(MethodView):
 class UserDaily(MethodView):
     @blp.arguments(DayRangeSchema, location="query")
     @blp.response(200, DailySchema)
-    @blp.alt_response(404, description="No such user")
-    @blp.alt_response(422, description="Bad date, 'from' after 'to', or more than 366 days")
     def get(self, args, user_id):
         """One item per UTC day (default the last 30): transactions, credit and debit totals and the
         end-of-day balance, from the per-day statistics."""

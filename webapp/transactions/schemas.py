@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from webapp.fields import Amount, UtcDateTime
+from webapp.fields import Amount, Pattern, Text, UtcDateTime
 from webapp.pagination import PageArgsSchema, page_schema
 from webapp.transactions.models import NOTIFICATION_STATUSES, TYPES
 
@@ -10,16 +10,18 @@ MAX_AMOUNT = 10**12
 
 
 class TransactionCreateSchema(Schema):
-    user_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    user_id = Text(required=True, validate=validate.Length(min=1, max=64))
+    full_name = Text(required=True, validate=validate.Length(min=1, max=200))
     transaction_date = UtcDateTime(required=True)
     transaction_amount = Amount(places=2, maximum=MAX_AMOUNT, required=True)
     transaction_type = fields.String(required=True, validate=validate.OneOf(TYPES))
-    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}\Z", error="Must be an ISO 4217 code like GHS."))
+    currency = fields.String(validate=Pattern(r"^[A-Z]{3}$", error="Must be an ISO 4217 code like GHS."))
 
 
 class TransactionUpdateSchema(Schema):
-    full_name = fields.String(validate=validate.Length(min=1, max=200))
+    OPENAPI_EXTRA = {"minProperties": 1}  # the document states what `_not_empty` enforces
+
+    full_name = Text(validate=validate.Length(min=1, max=200))
     transaction_date = UtcDateTime()
     transaction_amount = Amount(places=2, maximum=MAX_AMOUNT)
     transaction_type = fields.String(validate=validate.OneOf(TYPES))

@@ -3,6 +3,7 @@
 from flask.views import MethodView
 
 from webapp.http import Blueprint
+from webapp.openapi import answers
 from webapp.pagination import PageArgsSchema
 from webapp.users import services
 from webapp.users.schemas import UserCreateSchema, UserPageSchema, UserSchema, UserUpdateSchema
@@ -18,6 +19,7 @@ class Users(MethodView):
         """List users, newest first (offset pages)."""
         return services.list_users(args["page"], args["page_size"])
 
+    @answers(409)
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
     def post(self, body):
@@ -32,6 +34,7 @@ class UserById(MethodView):
         """One user, with the balance from the statistics."""
         return services.present(services.get_user(user_id))
 
+    @answers(409)
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
     def patch(self, body, user_id):

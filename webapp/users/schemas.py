@@ -2,20 +2,21 @@
 
 from marshmallow import Schema, fields, validate
 
+from webapp.fields import Pattern, Text
 from webapp.pagination import page_schema
 
-E164 = validate.Regexp(r"^\+[1-9][0-9]{7,14}\Z", error="Must be an E.164 phone number like +233241234567.")
+E164 = Pattern(r"^\+[1-9][0-9]{7,14}$", error="Must be an E.164 phone number like +233241234567.")
 
 
 class UserCreateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
     email = fields.Email(required=True, validate=validate.Length(max=254))
     phone_number = fields.String(required=True, validate=E164)
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=256))
 
 
 class UserUpdateSchema(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=200))
+    name = Text(validate=validate.Length(min=1, max=200))
     email = fields.Email(validate=validate.Length(max=254))
     phone_number = fields.String(validate=E164)
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=256))

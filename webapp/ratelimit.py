@@ -1,0 +1,223 @@
+"""Rate limits on `/api/v1`: one Redis round trip per request, whatever the number of limits.
+
+Contract:
+- `RATE_LIMIT_DEFAULT` is ONE budget per API key shared by every `/api/v1` route (per client
+  address for public routes); a view marked `@limited("SETTING")` adds that setting's limit, per
+  key and per view, on top. Every limited response carries `X-RateLimit-Limit/Remaining/Reset`
+  describing the shared budget (`Reset`: Unix time in seconds when the window ends).
+- Failed authentication is counted per client address (`RATE_LIMIT_AUTH_FAILURES`). Past it, every
+  request from that address is a 429, a correct key included, until its window passes.
+- A 429 carries `Retry-After` (seconds until the window that refused it ends); nothing else here
+  sets `Retry-After`.
+- Windows are fixed: the first hit creates the counter with the window as its TTL. One Lua script
+  checks the address's failure count and increments every counter of the request, and returns each
+  count with its TTL, so the headers need no further read. Health, docs and the spec cost nothing.
+- Limit strings ("600 per minute", several joined by ";") are parsed once per distinct value
+  (`limits.parse_many`, cached); each rate of a setting is a counter of its own. The headers
+  describe the shared budget's rate with the least left.
+- If Redis cannot be reached, counting falls back to per-process memory (same semantics, per
+  process); the switch is logged once, and Redis is tried again after `RETRY_REDIS_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+import redis
+from flask import Flask, current_app, g, request
+from flask_smorest import abort
+from limits import RateLimitItem, parse_many
+
+from webapp.http import view_marker
+
+log = logging.getLogger(__name__)
+
+PREFIX = "fido-rl"
+RETRY_REDIS_SECONDS = 5.0
+
+# ARGV[1]: n, the number of blockers. KEYS[1..n]: the address's auth-failure counters, ARGV[2..n+1]
+# their limits (checked, not incremented). KEYS[n+1..]: counters to increment, ARGV[n+2..] their
+# windows in seconds (KEYS[i] goes with ARGV[i + 1]).
+# Returns {ttl, i} when blocker i is past its limit, else {-1, count, ttl, count, ttl...}.
+_SCRIPT = """
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  local failures = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if failures > tonumber(ARGV[i + 1]) then
+    return {redis.call('TTL', KEYS[i]), i}
+  end
+end
+local out = {-1}
+for i = n + 1, #KEYS do
+  local count = redis.call('INCR', KEYS[i])
+  if count == 1 then redis.call('EXPIRE', KEYS[i], ARGV[i + 1]) end
+  out[#out + 1] = count
+  out[#out + 1] = redis.call('TTL', KEYS[i])
+end
+return out
+"""
+
+
+@functools.lru_cache(maxsize=64)
+def parse_limits(text: str) -> tuple[RateLimitItem, ...]:
+    """`text` ("600 per minute", "10/second; 600/minute") parsed once per distinct value."""
+    return tuple(parse_many(text))
+
+
+@dataclass
+class Counters:
+    """Redis counters with a per-process memory fallback. One instance per app."""
+
+    client: redis.Redis | None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    memory: dict = field(default_factory=dict)  # key -> [count, expires_at]
+    redis_down_until: float = 0.0
+
+    def run(self, blockers: list[tuple[str, int]], counters: list[tuple[str, int]]) -> list[int]:
+        """The script's answer (see `_SCRIPT`), from Redis or, if unreachable, from memory."""
+        now = time.monotonic()
+        if self.client is not None and now >= self.redis_down_until:
+            keys = [key for key, _ in blockers] + [key for key, _ in counters]
+            args = [len(blockers)] + [limit for _, limit in blockers] + [window for _, window in counters]
+            try:
+                answer = [int(x) for x in self.client.eval(_SCRIPT, len(keys), *keys, *args)]
+            except (redis.ConnectionError, redis.TimeoutError):
+                with self.lock:
+                    if self.redis_down_until == 0.0:
+                        log.warning("rate limits: Redis unreachable; counting in process memory")
+                    self.redis_down_until = now + RETRY_REDIS_SECONDS
+            else:
+                if self.redis_down_until:
+                    with self.lock:
+                        self.redis_down_until = 0.0
+                    log.warning("rate limits: Redis reachable again")
+                return answer
+        return self._in_memory(now, blockers, counters)
+
+    def _in_memory(self, now, blockers, counters) -> list[int]:
+        with self.lock:
+            for key in [k for k, (_, expires) in self.memory.items() if expires <= now]:
+                del self.memory[key]
+            for index, (key, limit) in enumerate(blockers, start=1):
+                failures = self.memory.get(key)
+                if failures and failures[0] > limit:
+                    return [max(1, round(failures[1] - now)), index]
+            out = [-1]
+            for key, window in counters:
+                entry = self.memory.setdefault(key, [0, now + window])
+                entry[0] += 1
+                out += [entry[0], max(1, round(entry[1] - now))]
+            return out
+
+
+def limited(setting: str):
+    """Mark a view: the limit named by config `setting` applies to it, per key, on top of the default."""
+
+    def mark(view):
+        view._rate_limit_setting = setting
+        return view
+
+    return mark
+
+
+def _client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _counters() -> Counters:
+    return current_app.extensions["ratelimit"]
+
+
+def _failure_counters() -> list[tuple[RateLimitItem, str]]:
+    """The address's auth-failure counters, one per rate of RATE_LIMIT_AUTH_FAILURES."""
+    items = parse_limits(current_app.config["RATE_LIMIT_AUTH_FAILURES"])
+    address = _client_address()
+    return [(item, f"{PREFIX}:authfail:{address}:{item.amount}/{item.get_expiry()}") for item in items]
+
+
+def _too_many(item: RateLimitItem, retry_after: int, headers: dict | None = None):
+    abort(
+        429,
+        message=f"Too many requests: limit is {item}; retry later.",
+        headers={**(headers or {}), "Retry-After": str(max(1, retry_after))},
+    )
+
+
+def _counted(limits: list[tuple[RateLimitItem, str]], answer: list[int]) -> list[tuple[RateLimitItem, int, int]]:
+    """(item, count, ttl) per counter, from the script's answer."""
+    return [(item, answer[1 + 2 * i], answer[2 + 2 * i]) for i, (item, _key) in enumerate(limits)]
+
+
+def _refuse_if_over(counted: list[tuple[RateLimitItem, int, int]], headers: dict) -> None:
+    over = [(ttl, item) for item, count, ttl in counted if count > item.amount]
+    if over:
+        ttl, item = max(over, key=lambda pair: pair[0])  # free again when the longest wait ends
+        _too_many(item, ttl, headers)
+
+
+def _left(counted: tuple[RateLimitItem, int, int]) -> int:
+    item, count, _ttl = counted
+    return item.amount - count
+
+
+def record_auth_failure() -> None:
+    """Count a failed authentication for the client address; 429 once past a limit."""
+    failures = _failure_counters()
+    answer = _counters().run([], [(key, item.get_expiry()) for item, key in failures])
+    counted = _counted(failures, answer)
+    _refuse_if_over(counted, _headers(*min(counted, key=_left)))
+
+
+def _headers(item: RateLimitItem, count: int, ttl: int) -> dict:
+    return {
+        "X-RateLimit-Limit": str(item.amount),
+        "X-RateLimit-Remaining": str(max(0, item.amount - count)),
+        "X-RateLimit-Reset": str(int(time.time()) + max(ttl, 0)),
+    }
+
+
+def check_request() -> None:
+    """Count this request against its limits (one script call); 429 if one is used up."""
+    g.rate_limit_headers = None  # g outlives a request where an app context is already pushed
+    if not request.path.startswith("/api/v1/"):
+        return
+    api_key = None if view_marker("_public") else getattr(g, "api_key", None)
+    who = f"key:{api_key.id}" if api_key is not None else f"ip:{_client_address()}"
+    shared = parse_limits(current_app.config["RATE_LIMIT_DEFAULT"])
+    limits = [(item, f"{PREFIX}:{who}:{item.amount}/{item.get_expiry()}") for item in shared]
+    setting = view_marker("_rate_limit_setting")
+    if setting:
+        for item in parse_limits(current_app.config[setting]):
+            limits.append((item, f"{PREFIX}:{who}:{request.endpoint}:{item.amount}/{item.get_expiry()}"))
+    failures = _failure_counters()
+    answer = _counters().run(
+        [(key, item.amount) for item, key in failures], [(key, item.get_expiry()) for item, key in limits]
+    )
+    if answer[0] != -1:  # the address is past an auth-failure limit
+        _too_many(failures[answer[1] - 1][0], answer[0])
+    counted = _counted(limits, answer)
+    g.rate_limit_headers = _headers(*min(counted[: len(shared)], key=_left))
+    _refuse_if_over(counted, g.rate_limit_headers)
+
+
+def _add_headers(response):
+    headers = g.pop("rate_limit_headers", None)  # never carried to another response
+    if headers:
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+    return response
+
+
+def init_ratelimit(app: Flask) -> None:
+    """Register after authentication (limits are per key). Nothing connects here."""
+    uri = app.config["RATELIMIT_STORAGE_URI"]
+    client = None
+    if not uri.startswith("memory://"):
+        client = redis.Redis.from_url(uri, socket_connect_timeout=1, socket_timeout=1)
+    app.extensions["ratelimit"] = Counters(client)
+    app.before_request(check_request)
+    app.after_request(_add_headers)
