@@ -68,3 +68,10 @@ def test_metrics_token_is_a_bearer_token_when_set(client, app, monkeypatch):
 
 def test_metrics_is_open_without_a_token(client):
     assert "# TYPE fido_http_request_duration_seconds histogram" in scrape(client)
+
+
+def test_multiprocess_scrape_sums_the_files_and_adds_this_process_gauges(client, monkeypatch, tmp_path):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # no process wrote a file yet
+    text = scrape(client)
+    assert "fido_celery_queue_length" in text  # the state gauges of the process that answers
+    assert "fido_http_requests_total{" not in text  # in-memory values are not read in this mode
