@@ -21,7 +21,7 @@ from webapp import outbox
 from webapp.errors import Invalid, NotFound
 from webapp.ids import object_id
 from webapp.notifications import services as notifications
-from webapp.transactions import analytics, stats
+from webapp.transactions import analytics, daily, stats
 from webapp.transactions.models import Transaction
 from webapp.transactions.money import format_cents, to_cents
 from webapp.users.models import User
@@ -167,6 +167,10 @@ def list_user_transactions(user_id, args: dict) -> dict:
 
 def user_analytics(user_id, args: dict) -> dict:
     return analytics.user_analytics(_user_oid(user_id), args.get("from_day"), args.get("to_day"))
+
+
+def user_daily(user_id, args: dict) -> dict:
+    return daily.user_daily(_user_oid(user_id), args.get("from_day"), args.get("to_day"))
 
 
 def delete_user_transactions(user_oid: ObjectId) -> int:
