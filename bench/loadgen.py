@@ -1,8 +1,9 @@
 """A load generator in its own process (so it never shares the server's interpreter lock).
 
 `python -m bench.loadgen` reads one JSON object on stdin: {"url", "headers", "body", "total",
-"concurrency"}; it POSTs `body` to `url` `total` times from `concurrency` threads (one keep-alive
-session each) and prints {"count", "elapsed_s", "latencies_s", "errors"} as JSON on stdout.
+"concurrency", "method" (optional, "POST" by default, or "GET" without a body)}; it sends the request
+`total` times from `concurrency` threads (one keep-alive session each) and prints {"count",
+"elapsed_s", "latencies_s", "errors"} as JSON on stdout.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ def main() -> int:
         session = getattr(local, "session", None) or requests.Session()
         local.session = session
         t0 = time.perf_counter()
-        response = session.post(spec["url"], json=spec["body"], headers=spec["headers"], timeout=60)
+        if spec.get("method", "POST") == "GET":
+            response = session.get(spec["url"], headers=spec.get("headers") or {}, timeout=60)
+        else:
+            response = session.post(spec["url"], json=spec["body"], headers=spec["headers"], timeout=60)
         took = time.perf_counter() - t0
         with lock:
             (latencies if 200 <= response.status_code < 300 else errors).append(

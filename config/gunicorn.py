@@ -13,9 +13,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the project root
 
+from config.prometheus import mark_process_dead, prepare_dir  # noqa: E402
 from config.settings import load_config_or_exit  # noqa: E402
 
 _settings = load_config_or_exit()
+prepare_dir("api")  # before any worker imports prometheus_client: /metrics sums every worker
 
 bind = f"{_settings.HOST}:{_settings.PORT}"
 workers = _settings.WEB_CONCURRENCY
@@ -31,3 +33,7 @@ limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
 forwarded_allow_ips = _settings.FORWARDED_ALLOW_IPS
+
+
+def child_exit(_server, worker):
+    mark_process_dead(worker.pid)

@@ -73,6 +73,8 @@ SETTINGS: tuple[Setting, ...] = (
     _s("FLOWER_PORT", PORT, "5555", "platform"),
     _s("CELERY_TASK_EVENTS", f.boolean, None, "platform", derived="on when FLOWER_BASIC_AUTH is set"),
     _s("BROKER_CONNECT_TIMEOUT_SECONDS", f.number(0.05, exclusive=False), "1", "platform"),
+    _s("METRICS_TOKEN", f.text, None, "platform", secret=True),
+    _s("WORKER_METRICS_PORT", f.integer(0, 65535), "9808", "platform"),
     # Users, transactions, notifications (SMS), statistics.
     _s("DEFAULT_CURRENCY", f.currency, "GHS", "transactions"),
     _s("TWILIO_ACCOUNT_SID", f.text, None, "transactions"),

@@ -30,9 +30,12 @@ BLUEPRINTS = (
 def create_app(config: BaseConfig | dict | None = None) -> Flask:
     """Build the Flask app. `config` is a settings object or a dict of overrides on the environment's."""
     from webapp import auth, errors, http, openapi, ratelimit
+    from webapp.dashboard import dashboard_blp
     from webapp.extensions import api, connect_mongo, init_celery, init_redis
     from webapp.indexes import ensure_indexes
     from webapp.logs import configure_logging
+    from webapp.metrics import init_metrics
+    from webapp.metrics.routes import queues_blp
 
     settings = config if isinstance(config, BaseConfig) else load_config()
     app = Flask(__name__)
@@ -55,6 +58,9 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
     api.ma_plugin.converter.add_attribute_function(openapi.amount_property)
     for module in BLUEPRINTS:
         api.register_blueprint(importlib.import_module(module).blp)
+    init_metrics(app, app.extensions["celery"])  # /metrics, /api/v1/queues, HTTP and task series
+    api.register_blueprint(queues_blp)
+    app.register_blueprint(dashboard_blp)
     errors.register_error_handlers(app)  # after Api, so this envelope handles every error
     ensure_indexes()  # every domain's documents are imported by now (see webapp.indexes)
 

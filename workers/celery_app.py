@@ -7,6 +7,7 @@ prints) and exits 1 with one line when its MongoDB or broker cannot be reached. 
 subcommands (flower, inspect) only build the app.
 """
 
+import os
 import sys
 
 from config.settings import embedded_refusal, exit_on_config_error, is_embedded_mongo, load_config_or_exit
@@ -38,6 +39,30 @@ def _check_entry(settings) -> None:
 
     require_redis(settings)
     require_mongo(settings)
+    if role == "worker":
+        _worker_metrics(settings)
+
+
+def _worker_metrics(settings) -> None:
+    """Task metrics of every pool process, summed on WORKER_METRICS_PORT (0 = off); the files'
+    directory is set before anything imports prometheus_client."""
+    from config.prometheus import prepare_dir
+
+    prepare_dir("worker")
+    if not settings.WORKER_METRICS_PORT:
+        return
+    from celery.signals import worker_init, worker_process_shutdown
+
+    from config.prometheus import mark_process_dead, serve_worker_metrics
+
+    def _serve(**_):
+        serve_worker_metrics(settings.HOST, settings.WORKER_METRICS_PORT)
+
+    def _child_gone(pid=None, **_):
+        mark_process_dead(pid or os.getpid())
+
+    worker_init.connect(_serve, weak=False)
+    worker_process_shutdown.connect(_child_gone, weak=False)
 
 
 settings = load_config_or_exit()

@@ -203,6 +203,7 @@ def test_ingestions_api(sources, worker, client, admin_headers, write_headers, r
         "started_at",
         "finished_at",
         "duration_ms",
+        "timings",
     }
     for bad in ("nope", "0" * 24, "%7B%22%24gt%22%3A%22%22%7D"):
         response = client.get(f"/api/v1/ingestions/{bad}", headers=read_headers)

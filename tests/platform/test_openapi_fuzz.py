@@ -22,6 +22,8 @@ UNSTATABLE_422 = {
     ("POST", "/api/v1/transactions"): ("json", "user_id"),  # no user has this id
     ("GET", "/api/v1/users/{user_id}/transactions"): ("query", "from"),  # `from` after `to`
     ("GET", "/api/v1/users/{user_id}/analytics"): ("query", "from"),  # `from` after `to`
+    ("GET", "/api/v1/users/{user_id}/analytics/daily"): ("query", "from"),  # after `to`, or > 366 days before
+    ("GET", "/api/v1/prices/btc/history"): ("query", "from"),  # not before `to`, or > 2,000 intervals before
 }
 
 

@@ -43,6 +43,7 @@ class IngestionRun(me.Document):
     started_at = me.DateTimeField(null=True)
     finished_at = me.DateTimeField(null=True)
     duration_ms = me.IntField(null=True)
+    fetched_at = me.DateTimeField(null=True)  # every page in, the join and publish begin
 
     meta = {"collection": "asset_ingestion_runs", "indexes": [{"fields": ["-created_at"]}]}
 

@@ -20,6 +20,7 @@ from flask import current_app
 from webapp.assets import sources, store
 from webapp.assets.models import utcnow
 from webapp.errors import Conflict
+from webapp.metrics import metrics_of
 from webapp.provenance import source_label
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ def _finish(run_id: ObjectId, status: str, error: str | None = None, **fields) -
     store.drop_staging(run_id)
     changed = store.transition_run(run_id, ["queued", "running"], update)
     store.release_ingestion_lock(run_id)
+    if changed and metrics_of() is not None:
+        metrics_of().ingestion_duration.observe(max(0.0, (now - _aware(began)).total_seconds()))
     return changed
 
 
@@ -162,6 +165,8 @@ def publish_run(run_id: ObjectId) -> dict:
     run = store.find_run(run_id)
     if run is None or run["status"] != "running":
         return {"published": False, "reason": "the run is not running"}
+    # Every page is in: the fetch stage ends here (per-stage timings of the run; first call wins).
+    store.mark_run_fetched(run_id, utcnow())
     if any(key.startswith("ranking:") for key in run.get("failed_pages", [])):
         fail_run(run_id, "no usable ranking: a ranking page failed; the current snapshot stays published")
         return {"published": False, "reason": "ranking incomplete"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates
 
 from webapp.assets.models import RUN_STATUSES, TRIGGERS
 from webapp.fields import Integer, UtcDateTime
@@ -55,6 +55,27 @@ class RunErrorSchema(Schema):
     message = fields.String(required=True)
 
 
+def stage_timings(run: dict) -> dict:
+    """Milliseconds per stage of a stored run: waiting in the queue, fetching the pages, joining and
+    publishing (null until the stage has ended, or when the run never reached it)."""
+
+    def ms(start, end):
+        return None if start is None or end is None else int((end - start).total_seconds() * 1000)
+
+    started, fetched, finished = run.get("started_at"), run.get("fetched_at"), run.get("finished_at")
+    return {
+        "queued_ms": ms(run.get("created_at"), started),
+        "fetch_ms": ms(started, fetched),
+        "publish_ms": ms(fetched, finished),
+    }
+
+
+class RunTimingsSchema(Schema):
+    queued_ms = fields.Integer(allow_none=True, metadata={"description": "created_at -> started_at"})
+    fetch_ms = fields.Integer(allow_none=True, metadata={"description": "started_at -> every page fetched"})
+    publish_ms = fields.Integer(allow_none=True, metadata={"description": "join and publish -> finished_at"})
+
+
 class IngestionRunSchema(Schema):
     """Dumps a stored run document; counters a queued run has not set yet dump as 0, times as null."""
 
@@ -71,7 +92,14 @@ class IngestionRunSchema(Schema):
     created_at = fields.DateTime(required=True)
     started_at = fields.DateTime(allow_none=True, dump_default=None)
     finished_at = fields.DateTime(allow_none=True, dump_default=None)
-    duration_ms = fields.Integer(allow_none=True, dump_default=None)
+    duration_ms = fields.Integer(
+        allow_none=True, dump_default=None, metadata={"description": "finished_at - started_at"}
+    )
+    timings = fields.Nested(RunTimingsSchema, required=True)
+
+    @pre_dump
+    def _with_timings(self, run, **kwargs):
+        return {**run, "timings": stage_timings(run)}
 
 
 IngestionRunPageSchema = page_schema(IngestionRunSchema, "IngestionRunPage")

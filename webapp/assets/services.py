@@ -147,3 +147,8 @@ def list_runs(page: int, page_size: int) -> dict:
         "page": page,
         "page_size": page_size,
     }
+
+
+def last_success_at() -> datetime | None:
+    """When the newest successful ingestion run finished (None before the first)."""
+    return store.last_success_finished_at()

@@ -87,6 +87,19 @@ def transition_run(run_id: ObjectId, from_statuses: list[str], update: dict) -> 
     return bool(_runs().update_one({"_id": run_id, "status": {"$in": from_statuses}}, update).modified_count)
 
 
+def mark_run_fetched(run_id: ObjectId, now) -> None:
+    """Stamp when every page was in (`fetched_at`, the end of the fetch stage) once: the
+    `fetched_at: None` condition makes a redelivered callback change nothing."""
+    _runs().update_one({"_id": run_id, "fetched_at": None}, {"$set": {"fetched_at": now}})
+
+
+def last_success_finished_at():
+    """`finished_at` of the newest succeeded run, or None; newest first on the -created_at index
+    (runs are few: one per interval, plus the ones asked for)."""
+    run = _runs().find_one({"status": "succeeded"}, {"finished_at": 1}, sort=[("created_at", -1)])
+    return run.get("finished_at") if run else None
+
+
 def count_page(run_id: ObjectId, key: str, update: dict) -> None:
     """Apply a page's counters once: the `pages_completed != key` guard and the `$addToSet` in `update`
     live in ONE conditional update, so a redelivered page changes nothing."""

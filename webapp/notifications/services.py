@@ -164,3 +164,9 @@ def _transient(oid, attempts: int, error_code: str) -> dict:
     retry_at = utcnow() + timedelta(seconds=countdown)
     _finish(oid, attempts, "pending", error_code=error_code, retry_at=retry_at, due_at=retry_at)
     return {"result": "retry", "countdown": countdown}
+
+
+def count_by_status() -> dict[str, int]:
+    """Transactions per SMS state (`{"sent": 12, ...}`), for the metrics gauge. One `$group` over the
+    collection: callers cache it (the metrics read it at most every 10 s)."""
+    return store.count_by_sms_status()

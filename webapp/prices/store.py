@@ -21,3 +21,14 @@ def delete_quotes_before(cutoff: datetime) -> int:
 def newest_quote() -> dict | None:
     """The most recent quote, or None. The first entry of the -fetched_at index."""
     return PriceQuote._get_collection().find_one({}, sort=[("fetched_at", -1)])
+
+
+def quotes_between(start: datetime, end: datetime, currency: str):
+    """Quotes with `start <= fetched_at < end`, oldest first, projecting the time and one rate
+    (`currency` is one of the validated codes, never user text as a field name); a range scan on the
+    fetched_at index."""
+    return (
+        PriceQuote._get_collection()
+        .find({"fetched_at": {"$gte": start, "$lt": end}}, {"fetched_at": 1, f"rates.{currency}": 1, "_id": 0})
+        .sort("fetched_at", 1)
+    )

@@ -6,6 +6,7 @@ from webapp.http import Blueprint
 from webapp.transactions import services
 from webapp.transactions.schemas import (
     AnalyticsSchema,
+    DailySchema,
     DayRangeSchema,
     TransactionCreateSchema,
     TransactionListArgsSchema,
@@ -61,3 +62,13 @@ class UserAnalytics(MethodView):
     def get(self, args, user_id):
         """Totals, average, busiest day and credit score, from precomputed figures."""
         return services.user_analytics(user_id, args)
+
+
+@blp.route("/users/<user_id>/analytics/daily")
+class UserDaily(MethodView):
+    @blp.arguments(DayRangeSchema, location="query")
+    @blp.response(200, DailySchema)
+    def get(self, args, user_id):
+        """One item per UTC day (default the last 30): transactions, credit and debit totals and the
+        end-of-day balance, from the per-day statistics."""
+        return services.user_daily(user_id, args)

@@ -109,3 +109,18 @@ class AnalyticsSchema(Schema):
     day_with_most_transactions = fields.Nested(BusiestDaySchema, allow_none=True)
     credit_score = fields.Nested(CreditScoreSchema, required=True)
     as_of = fields.DateTime(required=True)
+
+
+class DailyItemSchema(Schema):
+    date = fields.Date(required=True)
+    transactions = fields.Integer(required=True)
+    credit = fields.String(required=True, metadata={"description": 'Decimal string, e.g. "120.50".'})
+    debit = fields.String(required=True)
+    balance = fields.String(required=True, metadata={"description": "Balance at the end of the UTC day."})
+
+
+class DailySchema(Schema):
+    user_id = fields.String(required=True)
+    from_day = fields.Date(data_key="from", required=True)
+    to_day = fields.Date(data_key="to", required=True)
+    items = fields.List(fields.Nested(DailyItemSchema), required=True)

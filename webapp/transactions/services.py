@@ -26,7 +26,7 @@ from webapp.clock import utcnow
 from webapp.errors import Invalid, NotFound
 from webapp.ids import object_id
 from webapp.money import to_cents
-from webapp.transactions import analytics, figures_store, stats, store
+from webapp.transactions import analytics, daily, figures_store, stats, store
 
 log = logging.getLogger(__name__)
 SMS_TASK = "notifications.send_sms"
@@ -141,3 +141,7 @@ def list_user_transactions(user_id, args: dict) -> dict:
 
 def user_analytics(user_id, args: dict) -> analytics.Analytics:
     return analytics.user_analytics(account_oid(user_id), args.get("from_day"), args.get("to_day"))
+
+
+def user_daily(user_id, args: dict) -> dict:
+    return daily.user_daily(account_oid(user_id), args.get("from_day"), args.get("to_day"))

@@ -283,3 +283,10 @@ def reclaim_stuck_sms(oid: ObjectId, attempts: int, now: datetime) -> bool:
         {"$set": {N_STATUS: "pending", N_UPDATED: now, N_DUE: now}, "$inc": {N_PUBLISHES: 1}},
     )
     return bool(back.modified_count)
+
+
+def count_by_sms_status() -> dict[str, int]:
+    """Transactions per notification status (`{"sent": 12, ...}`). One `$group` over the whole
+    collection (callers cache it); a read, atomic per document only."""
+    rows = _txns().aggregate([{"$group": {"_id": "$" + N_STATUS, "n": {"$sum": 1}}}])
+    return {row["_id"]: row["n"] for row in rows if row["_id"]}
