@@ -17,10 +17,9 @@ from datetime import UTC, timedelta
 from bson import Decimal128, ObjectId
 from flask import current_app
 
-from webapp.assets import sources, store
+from webapp.assets import events, sources, store
 from webapp.assets.models import utcnow
 from webapp.errors import Conflict
-from webapp.metrics import metrics_of
 from webapp.provenance import source_label
 
 log = logging.getLogger(__name__)
@@ -64,8 +63,9 @@ def _finish(run_id: ObjectId, status: str, error: str | None = None, **fields) -
     store.drop_staging(run_id)
     changed = store.transition_run(run_id, ["queued", "running"], update)
     store.release_ingestion_lock(run_id)
-    if changed and metrics_of() is not None:
-        metrics_of().ingestion_duration.observe(max(0.0, (now - _aware(began)).total_seconds()))
+    if changed:
+        duration = max(0.0, (now - _aware(began)).total_seconds())
+        events.run_finished.send(current_app._get_current_object(), duration_seconds=duration)
     return changed
 
 
