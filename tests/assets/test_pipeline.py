@@ -10,7 +10,8 @@ from bson import ObjectId
 
 from standins.server import Reply
 from webapp.assets import pipeline, sources
-from webapp.assets.models import AssetItem, AssetSnapshot, IngestionLock, IngestionRun, utcnow
+from webapp.assets.models import AssetItem, AssetSnapshot, IngestionLock, IngestionRun
+from webapp.clock import utcnow_ms as utcnow
 from webapp.errors import Conflict
 
 

@@ -18,7 +18,7 @@ from bson import Decimal128, ObjectId
 from flask import current_app
 
 from webapp.assets import events, sources, store
-from webapp.assets.models import utcnow
+from webapp.clock import utcnow_ms
 from webapp.errors import Conflict
 from webapp.provenance import source_label
 
@@ -33,7 +33,7 @@ MAX_RECORDED_ERRORS = store.MAX_RECORDED_ERRORS
 def claim_run(trigger: str) -> ObjectId:
     """Atomically take the ingestion slot and create the run (`queued`). Conflict (409) carrying the
     running run's id when another run holds the slot."""
-    now = utcnow()
+    now = utcnow_ms()
     run_id = ObjectId()
     stale_before = now - timedelta(seconds=current_app.config["ASSET_LOCK_STALE_SECONDS"])
     before = store.acquire_ingestion_lock(run_id, now, stale_before)
@@ -53,7 +53,7 @@ def claim_run(trigger: str) -> ObjectId:
 
 def _finish(run_id: ObjectId, status: str, error: str | None = None, **fields) -> bool:
     """Move an unfinished run to `status` (once), drop its staging, release the slot if it holds it."""
-    now = utcnow()
+    now = utcnow_ms()
     run = store.find_run(run_id)
     began = (run or {}).get("started_at") or (run or {}).get("created_at") or now
     update = {"$set": {"status": status, "finished_at": now, "duration_ms": _ms(now - _aware(began)), **fields}}
@@ -89,7 +89,7 @@ def begin_run(run_id: ObjectId) -> list[tuple[str, int]] | None:
         {
             "$set": {
                 "status": "running",
-                "started_at": utcnow(),
+                "started_at": utcnow_ms(),
                 "ranking_pages": ranking,
                 "price_pages": prices,
                 "pages_total": ranking + prices,
@@ -166,7 +166,7 @@ def publish_run(run_id: ObjectId) -> dict:
     if run is None or run["status"] != "running":
         return {"published": False, "reason": "the run is not running"}
     # Every page is in: the fetch stage ends here (per-stage timings of the run; first call wins).
-    store.mark_run_fetched(run_id, utcnow())
+    store.mark_run_fetched(run_id, utcnow_ms())
     if any(key.startswith("ranking:") for key in run.get("failed_pages", [])):
         fail_run(run_id, "no usable ranking: a ranking page failed; the current snapshot stays published")
         return {"published": False, "reason": "ranking incomplete"}
@@ -181,7 +181,7 @@ def publish_run(run_id: ObjectId) -> dict:
         if held is None or row["cmc_rank"] < held[0]:
             best[row["symbol"]] = (row["cmc_rank"], row["price_usd"])
 
-    now = utcnow()
+    now = utcnow_ms()
     existing = store.find_snapshot(run_id)
     if existing is not None and existing.get("published_at") is not None:
         # A redelivered callback after the publish: readers may hold this snapshot; only finish.
@@ -215,7 +215,7 @@ def publish_run(run_id: ObjectId) -> dict:
 def remove_old_snapshots(keep: ObjectId | None = None) -> int:
     """Delete published snapshots older than the retention (never the newest) and unpublished ones
     of finished runs. Returns how many snapshots went."""
-    cutoff = utcnow() - timedelta(seconds=current_app.config["ASSET_SNAPSHOT_RETENTION_SECONDS"])
+    cutoff = utcnow_ms() - timedelta(seconds=current_app.config["ASSET_SNAPSHOT_RETENTION_SECONDS"])
     doomed = store.expired_snapshot_ids(cutoff, keep=[store.lock_holder(), keep])
     store.delete_snapshots(doomed)
     return len(doomed)

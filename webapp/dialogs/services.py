@@ -24,8 +24,9 @@ from datetime import datetime, timedelta
 from flask import current_app
 from pymongo.errors import DuplicateKeyError
 
+from webapp.clock import utcnow
 from webapp.dialogs import store
-from webapp.dialogs.models import GRANTED, REVOKED, utcnow
+from webapp.dialogs.models import GRANTED, REVOKED
 from webapp.errors import Conflict, Gone, NotFound
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from webapp.assets.services import last_success_at
+from webapp.money import CURRENCIES
 from webapp.notifications.services import count_by_status
 from webapp.orders.services import summary
-from webapp.prices.services import CURRENCIES, latest_quote
+from webapp.prices.services import latest_quote
 from webapp.transactions.models import NOTIFICATION_STATUSES
 
 

@@ -37,6 +37,7 @@ from bson import Decimal128, ObjectId
 from bson.errors import InvalidId
 from flask import current_app
 
+from webapp.clock import utcnow_ms
 from webapp.errors import Conflict, Invalid, NotFound
 from webapp.ids import object_id_or_404
 from webapp.orders import store
@@ -66,11 +67,6 @@ def cap_sat() -> int:
 
 def sat_to_btc(sat: int) -> str:
     return format(Decimal(sat).scaleb(-8).quantize(SATOSHI), "f")
-
-
-def _now_millis() -> datetime:
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)  # what MongoDB stores
 
 
 # ---- the cap ---------------------------------------------------------------------------------------
@@ -108,7 +104,7 @@ def _create(api_key_id: str, currency: str, amount: Decimal) -> dict:
         "rate_source": quote["source"],
         "rate_fetched_at": quote["fetched_at"],
         "api_key_id": api_key_id,
-        "created_at": _now_millis(),
+        "created_at": utcnow_ms(),
     }
     try:
         store.insert_order(doc)

@@ -10,7 +10,7 @@ import requests
 from bson import Decimal128
 from flask import current_app
 
-CURRENCIES = ("EUR", "GBP", "USD")
+from webapp.money import CURRENCIES
 
 
 class ProviderError(Exception):

@@ -34,8 +34,9 @@ from flask import current_app
 from webapp.errors import Unavailable
 from webapp.extensions import get_redis
 from webapp.identity import namespaced
+from webapp.money import CURRENCIES
 from webapp.prices import store
-from webapp.prices.providers import CURRENCIES, PROVIDERS, ProviderError, fetch_coinbase, fetch_coingecko
+from webapp.prices.providers import PROVIDERS, ProviderError, fetch_coinbase, fetch_coingecko
 from webapp.provenance import source_label
 
 log = logging.getLogger(__name__)
