@@ -21,6 +21,7 @@ from webapp.assets import events, sources, store
 from webapp.clock import utcnow_ms
 from webapp.errors import Conflict
 from webapp.provenance import source_label
+from webapp.settings import current as current_settings
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def claim_run(trigger: str) -> ObjectId:
     running run's id when another run holds the slot."""
     now = utcnow_ms()
     run_id = ObjectId()
-    stale_before = now - timedelta(seconds=current_app.config["ASSET_LOCK_STALE_SECONDS"])
+    stale_before = now - timedelta(seconds=current_settings().assets.ASSET_LOCK_STALE_SECONDS)
     before = store.acquire_ingestion_lock(run_id, now, stale_before)
     if before is None:
         holder = store.lock_holder()
@@ -80,9 +81,9 @@ def _ms(delta: timedelta) -> int:
 def begin_run(run_id: ObjectId) -> list[tuple[str, int]] | None:
     """`queued` -> `running` with its page plan; the pages to fetch, or None when the run had already
     begun or ended (a redelivered task must not fan out twice)."""
-    config = current_app.config
-    ranking = sources.ranking_page_count(config["ASSET_LIMIT"])
-    prices = sources.price_page_count(config["ASSET_LIMIT"], config["COINMARKETCAP_PAGE_SIZE"])
+    config = current_settings()
+    ranking = sources.ranking_page_count(config.assets.ASSET_LIMIT)
+    prices = sources.price_page_count(config.assets.ASSET_LIMIT, config.assets.COINMARKETCAP_PAGE_SIZE)
     changed = store.transition_run(
         run_id,
         ["queued"],
@@ -123,7 +124,7 @@ def store_page(run_id: ObjectId, source: str, page: int, items: list[dict], reje
     """Stage a fetched page's valid items (one bulk insert) and count the page. Returns items stored."""
     name = "cryptocompare" if source == "ranking" else "coinmarketcap"
     if source == "ranking":
-        limit = current_app.config["ASSET_LIMIT"]  # the last page may reach past the snapshot size
+        limit = current_settings().assets.ASSET_LIMIT  # the last page may reach past the snapshot size
         docs = [
             {"_id": f"{run_id}:{item['rank']}", "run_id": run_id, **item} for item in items if item["rank"] <= limit
         ]
@@ -170,7 +171,7 @@ def publish_run(run_id: ObjectId) -> dict:
     if any(key.startswith("ranking:") for key in run.get("failed_pages", [])):
         fail_run(run_id, "no usable ranking: a ranking page failed; the current snapshot stays published")
         return {"published": False, "reason": "ranking incomplete"}
-    limit = current_app.config["ASSET_LIMIT"]
+    limit = current_settings().assets.ASSET_LIMIT
     ranking = store.staged_ranking(run_id, limit)
     if not ranking:
         fail_run(run_id, "no usable ranking: no valid ranked asset; the current snapshot stays published")
@@ -215,7 +216,7 @@ def publish_run(run_id: ObjectId) -> dict:
 def remove_old_snapshots(keep: ObjectId | None = None) -> int:
     """Delete published snapshots older than the retention (never the newest) and unpublished ones
     of finished runs. Returns how many snapshots went."""
-    cutoff = utcnow_ms() - timedelta(seconds=current_app.config["ASSET_SNAPSHOT_RETENTION_SECONDS"])
+    cutoff = utcnow_ms() - timedelta(seconds=current_settings().assets.ASSET_SNAPSHOT_RETENTION_SECONDS)
     doomed = store.expired_snapshot_ids(cutoff, keep=[store.lock_holder(), keep])
     store.delete_snapshots(doomed)
     return len(doomed)

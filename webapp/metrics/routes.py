@@ -21,6 +21,7 @@ from webapp.errors import Unavailable, error_response
 from webapp.http import Blueprint
 from webapp.metrics.core import metrics_of
 from webapp.openapi import answers
+from webapp.settings import current as current_settings
 
 metrics_blp = FlaskBlueprint("metrics", __name__)
 
@@ -35,7 +36,7 @@ def scrape_registry() -> CollectorRegistry:
 
 
 def _authorized() -> bool:
-    token = current_app.config.get("METRICS_TOKEN")
+    token = current_settings().platform.METRICS_TOKEN
     if not token:
         return True
     header = request.headers.get("Authorization", "")

@@ -35,7 +35,6 @@ from decimal import ROUND_CEILING, Decimal, localcontext
 
 from bson import Decimal128, ObjectId
 from bson.errors import InvalidId
-from flask import current_app
 
 from webapp.clock import utcnow_ms
 from webapp.errors import Conflict, Invalid, NotFound
@@ -43,6 +42,7 @@ from webapp.ids import object_id_or_404
 from webapp.orders import store
 from webapp.pagination import decode_cursor, encode_cursor
 from webapp.prices.services import fresh_quote
+from webapp.settings import current as current_settings
 
 SAT_PER_BTC = 100_000_000
 SATOSHI = Decimal("0.00000001")
@@ -62,7 +62,7 @@ def btc_for(amount: Decimal, rate: Decimal) -> Decimal:
 
 
 def cap_sat() -> int:
-    return int(Decimal(current_app.config["BTC_ORDER_CAP"]) * SAT_PER_BTC)
+    return int(Decimal(current_settings().prices.BTC_ORDER_CAP) * SAT_PER_BTC)
 
 
 def sat_to_btc(sat: int) -> str:
@@ -160,7 +160,7 @@ def _fingerprint(body: dict) -> str:
 def _claim(scope: str, key: str, fingerprint: str):
     """The claim's id when this request owns the key, None when another did (see the store)."""
     now = datetime.now(UTC)
-    ttl = current_app.config["IDEMPOTENCY_TTL_SECONDS"]
+    ttl = current_settings().prices.IDEMPOTENCY_TTL_SECONDS
     return store.claim_idempotency_key(
         scope, key, fingerprint, now, now + timedelta(seconds=ttl), now - timedelta(seconds=CLAIM_LEASE_SECONDS)
     )
