@@ -18,6 +18,7 @@ from flask_smorest import Api
 from config.celery import celery_settings
 from config.settings import is_embedded_mongo
 from webapp import task_signals  # noqa: F401  (connects the request-id handlers)
+from webapp.settings import as_mapping
 from webapp.settings import current as current_settings
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def init_celery(app: Flask) -> Celery:
                 return self.run(*args, **kwargs)
 
     celery_app = Celery(app.import_name, task_cls=FlaskTask)
-    celery_app.config_from_object(celery_settings(app.config))
+    celery_app.config_from_object(celery_settings(as_mapping(current_settings(app))))
     celery_app.conf.mongo_uri = current_settings(app).platform.MONGO_URI  # for reconnecting after a fork
     celery_app.set_default()
     app.extensions["celery"] = celery_app

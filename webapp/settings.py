@@ -77,3 +77,9 @@ def current(app: Flask | None = None) -> Settings:
 def value(name: str, app: Flask | None = None) -> Any:
     """One setting by its name, for code that holds the name as data (a view's rate-limit setting)."""
     return getattr(getattr(current(app), BY_NAME[name].group), name)
+
+
+def as_mapping(settings: Settings) -> dict[str, Any]:
+    """Every setting by its name (for config/celery.py, which builds Celery's configuration from it)."""
+    groups = [getattr(settings, name) for name in GROUPS]
+    return {f.name: getattr(group, f.name) for group in groups for f in dataclasses.fields(group)}
