@@ -29,7 +29,7 @@ BLUEPRINTS = (
 
 def create_app(config: BaseConfig | dict | None = None) -> Flask:
     """Build the Flask app. `config` is a settings object or a dict of overrides on the environment's."""
-    from webapp import auth, errors, http, openapi, ratelimit
+    from webapp import auth, crypto, errors, http, openapi, ratelimit
     from webapp.dashboard import dashboard_blp
     from webapp.extensions import api, connect_mongo, init_celery, init_redis
     from webapp.indexes import ensure_indexes
@@ -45,6 +45,7 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
 
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     connect_mongo(app.config["MONGO_URI"])
+    crypto.init_crypto(app)  # personal fields are sealed by the models and stores from here on
     init_redis(app)
     init_celery(app)
     _import_tasks()

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from pymongo import ReturnDocument
 
+from webapp.crypto import reveal, seal
 from webapp.dialogs.models import GRANTED, PENDING, Dialog, Tombstone
 
 _STATE = ("dialog_id", "customer_id", "consent", "messages_count", "created_at", "updated_at")
@@ -60,7 +61,8 @@ def append_message(customer_id: str, dialog_id: str, message: dict, max_messages
     """Push `message` onto the customer's pending dialog with room left, creating it on the first
     message; returns its state fields. Atomic: ONE `find_one_and_update` with upsert; the unique
     `dialog_id` index turns a second concurrent creation (or a non-matching dialog) into
-    DuplicateKeyError for the caller."""
+    DuplicateKeyError for the caller. The message text is sealed here (`webapp.crypto`)."""
+    message = {**message, "text": seal(message["text"])}
     return _dialogs().find_one_and_update(
         {
             "dialog_id": dialog_id,
@@ -128,11 +130,19 @@ def granted_page(query: dict, skip: int, limit: int) -> tuple[int, list[dict]]:
     query = {"consent": GRANTED, **query}
     total = _dialogs().count_documents(query)
     rows = _dialogs().find(query, list_fields()).sort(newest_first()).skip(skip).limit(limit)
-    return total, list(rows)
+    return total, [_opened(row) for row in rows]
 
 
 def find_granted(customer_id: str, dialog_id: str) -> dict | None:
-    return _dialogs().find_one({"dialog_id": dialog_id, "customer_id": customer_id, "consent": GRANTED}, list_fields())
+    row = _dialogs().find_one({"dialog_id": dialog_id, "customer_id": customer_id, "consent": GRANTED}, list_fields())
+    return _opened(row) if row else None
+
+
+def _opened(row: dict) -> dict:
+    """`row` with its messages' text in clear (rows are fresh from the driver: changed in place)."""
+    for message in row.get("messages") or ():
+        message["text"] = reveal(message["text"])
+    return row
 
 
 # ---- stale-dialog cleanup ------------------------------------------------------------------------

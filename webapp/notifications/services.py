@@ -44,6 +44,7 @@ from pymongo import ReturnDocument
 from twilio.base.exceptions import TwilioRestException
 
 from webapp import outbox
+from webapp.crypto import reveal
 from webapp.ids import object_id
 from webapp.notifications import pacing, twilio_client
 from webapp.notifications.models import Transaction
@@ -174,8 +175,9 @@ def send_transaction_sms(transaction_id: str) -> dict:
         # so the balance in the text includes this transaction.
         stats.apply_transaction(transaction_id)
     body = compose(doc, stats.balances([doc["user_id"]]).get(doc["user_id"], 0))
+    to = reveal(user["phone_number"])  # sealed at rest (webapp.crypto)
     try:
-        message = twilio_client.get_client(cfg).messages.create(**_message_args(cfg, user["phone_number"], body, oid))
+        message = twilio_client.get_client(cfg).messages.create(**_message_args(cfg, to, body, oid))
     except TwilioRestException as exc:
         if exc.status == 429 or exc.status >= 500:
             return _transient(oid, attempts, str(exc.code or exc.status))

@@ -18,6 +18,7 @@ from flask import current_app
 from pymongo import ReturnDocument
 
 from webapp import outbox
+from webapp.crypto import reveal, seal
 from webapp.errors import Invalid, NotFound
 from webapp.ids import object_id
 from webapp.notifications import services as notifications
@@ -51,7 +52,7 @@ def present(doc: dict) -> dict:
     return {
         "id": str(doc["_id"]),
         "user_id": str(doc["user_id"]),
-        "full_name": doc["full_name"],
+        "full_name": reveal(doc["full_name"]),
         "transaction_date": doc["transaction_date"],
         "transaction_amount": format_cents(doc["amount_cents"]),
         "transaction_type": doc["transaction_type"],
@@ -72,7 +73,7 @@ def create_transaction(data: dict) -> dict:
     doc = {
         "_id": ObjectId(),
         "user_id": user_oid,
-        "full_name": data["full_name"],
+        "full_name": seal(data["full_name"]),
         "transaction_date": data["transaction_date"],
         "amount_cents": to_cents(data["transaction_amount"]),
         "transaction_type": data["transaction_type"],
@@ -115,6 +116,8 @@ def get_transaction(transaction_id) -> dict:
 def update_transaction(transaction_id, data: dict) -> dict:
     oid = object_id(transaction_id)
     changes = {k: v for k, v in data.items() if k in {"full_name", "transaction_date", "transaction_type"}}
+    if "full_name" in changes:
+        changes["full_name"] = seal(changes["full_name"])
     if "transaction_amount" in data:
         changes["amount_cents"] = to_cents(data["transaction_amount"])
     changes["updated_at"] = changes["stats_dirty_at"] = datetime.now(UTC)

@@ -1,6 +1,7 @@
 """User management.
 
-Emails are unique case-insensitively: the unique index on `email_key` decides (never a check then a
+Emails are unique case-insensitively: the unique index on `email_key` (the blind index of the
+email, `webapp.crypto.blind`) decides (never a check then a
 write), so two racing creates get one 201 and one 409. Passwords are stored only as werkzeug's
 salted scrypt hash. A user's `balance` is read from the precomputed statistics (see
 `webapp.transactions.stats`). Deleting a user removes its transactions and statistics.
@@ -11,6 +12,7 @@ from __future__ import annotations
 from mongoengine.errors import NotUniqueError
 from werkzeug.security import generate_password_hash
 
+from webapp.crypto import blind
 from webapp.errors import Conflict, NotFound
 from webapp.ids import object_id
 from webapp.transactions import stats
@@ -45,7 +47,7 @@ def create_user(data: dict) -> dict:
     user = User(
         name=data["name"],
         email=data["email"],
-        email_key=data["email"].lower(),
+        email_key=blind(data["email"]),
         phone_number=data["phone_number"],
         password_hash=generate_password_hash(data["password"]) if data.get("password") else None,
         created_at=now,
@@ -74,7 +76,7 @@ def update_user(user_id, data: dict) -> dict:
     changes = {k: v for k, v in data.items() if k in {"name", "phone_number"}}
     if "email" in data:
         changes["email"] = data["email"]
-        changes["email_key"] = data["email"].lower()
+        changes["email_key"] = blind(data["email"])
     if data.get("password"):
         changes["password_hash"] = generate_password_hash(data["password"])
     if changes:
