@@ -9,7 +9,7 @@ import pytest
 
 from tests.support import ROOT
 
-DOMAINS_WITH_STORES = ("dialogs", "prices", "orders", "assets")
+DOMAINS_WITH_STORES = ("dialogs", "prices", "orders", "assets", "audit")
 RAW_ACCESS = re.compile(r"_get_collection\(|get_db\(|\.collection\b")
 
 

@@ -176,5 +176,6 @@ def user_daily(user_id, args: dict) -> dict:
     return daily.user_daily(_user_oid(user_id), args.get("from_day"), args.get("to_day"))
 
 
-def delete_user_transactions(user_oid: ObjectId) -> int:
-    return Transaction._get_collection().delete_many({"user_id": user_oid}).deleted_count
+def deidentify_user_transactions(user_oid: ObjectId) -> int:
+    """Erasure of a user: its transactions keep their amounts, dates and ids, lose the name."""
+    return Transaction._get_collection().update_many({"user_id": user_oid}, {"$set": {"full_name": ""}}).modified_count

@@ -199,8 +199,3 @@ def balances(user_ids: list) -> dict:
 def totals(user_id: ObjectId) -> dict:
     row = UserStats._get_collection().find_one({"_id": user_id}, {"events": 0}) or {}
     return {k: row.get(k, 0) for k in ("count", "credit_cents", "debit_cents")}
-
-
-def delete_user_stats(user_id: ObjectId) -> None:
-    UserStats._get_collection().delete_one({"_id": user_id})
-    DayBucket._get_collection().delete_many({"user_id": user_id})

@@ -4,7 +4,8 @@ Emails are unique case-insensitively: the unique index on `email_key` (the blind
 email, `webapp.crypto.blind`) decides (never a check then a
 write), so two racing creates get one 201 and one 409. Passwords are stored only as werkzeug's
 salted scrypt hash. A user's `balance` is read from the precomputed statistics (see
-`webapp.transactions.stats`). Deleting a user removes its transactions and statistics.
+`webapp.transactions.stats`). Deleting a user erases its personal data; its transactions and
+statistics stay, de-identified.
 """
 
 from __future__ import annotations
@@ -94,11 +95,12 @@ def update_user(user_id, data: dict) -> dict:
 
 
 def delete_user(user_id) -> None:
-    """Remove the user, then its transactions and statistics (stats tasks in flight find nothing)."""
-    from webapp.transactions.services import delete_user_transactions
+    """Erase the user: its document (name, email, phone number) goes; its transactions stay for the
+    accounting, de-identified (no name; the user id they keep points at nothing), with the
+    statistics. SMS still pending for it find no user and end as failed `no_user`, never sent."""
+    from webapp.transactions.services import deidentify_user_transactions
 
     user = get_user(user_id)
     if not User.objects(id=user.id).delete():
         raise NotFound("User not found.")
-    delete_user_transactions(user.id)
-    stats.delete_user_stats(user.id)
+    deidentify_user_transactions(user.id)
