@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "webapp.transactions.routes",
     "webapp.notifications.routes",
     "webapp.audit.routes",
+    "webapp.encryption.routes",
 )
 
 

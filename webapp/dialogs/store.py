@@ -12,6 +12,7 @@ from pymongo import ReturnDocument
 
 from webapp.crypto import reveal, seal
 from webapp.dialogs.models import GRANTED, PENDING, Dialog, Tombstone
+from webapp.encryption import rows
 
 _STATE = ("dialog_id", "customer_id", "consent", "messages_count", "created_at", "updated_at")
 _LISTED = ("dialog_id", "customer_id", "languages", "messages", "consented_at", "created_at", "updated_at")
@@ -169,3 +170,22 @@ def delete_stale_dialogs(ids: list, cutoff: datetime) -> int:
     if not ids:
         return 0
     return _dialogs().delete_many({**_stale_query(cutoff), "_id": {"$in": ids}}).deleted_count
+
+
+# ---- key rotation (webapp.encryption) ------------------------------------------------------------
+
+SEALED_ARRAYS = (("messages", "text"),)
+
+
+def reseal_page(cipher, after, limit: int) -> dict:
+    """Re-seal message texts under the primary key, one page in `_id` order (see
+    `webapp.encryption.rows.reseal_page`: one compare-and-set update per dialog)."""
+    return rows.reseal_page(_dialogs(), (), SEALED_ARRAYS, cipher, after, limit)
+
+
+def key_counts(cipher):
+    return rows.key_counts(_dialogs(), (), SEALED_ARRAYS, cipher)
+
+
+def count() -> int:
+    return _dialogs().estimated_document_count()
