@@ -1,11 +1,11 @@
 """The application factory. `create_app()` builds the whole service; importing this package
-connects to nothing."""
+connects to nothing. It imports no task module and nothing of `workers`: the API publishes tasks by
+name, and a worker imports the task modules itself (Celery's `include`, see `config.celery`)."""
 
 from __future__ import annotations
 
 import importlib
 import logging
-import pkgutil
 
 from flask import Flask
 
@@ -51,7 +51,6 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
     crypto.init_crypto(app)  # personal fields are sealed by the models and stores from here on
     init_redis(app)
     init_celery(app)
-    _import_tasks()
 
     init_audit(app)  # its after_request hook is registered first, so it runs last (final status)
     http.init_http(app)  # request id before anything can fail
@@ -75,14 +74,6 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
 
         ensure_key("admin (ADMIN_API_KEY)", "admin", app.config["ADMIN_API_KEY"])
     return app
-
-
-def _import_tasks() -> None:
-    """Register every task module under `tasks/` with Celery (each uses @shared_task)."""
-    import tasks
-
-    for module in pkgutil.iter_modules(tasks.__path__):
-        importlib.import_module(f"tasks.{module.name}")
 
 
 def _spec_kwargs() -> dict:

@@ -53,7 +53,8 @@ def test_delete_erases_the_user_and_keeps_its_transactions_de_identified(client,
     kept = client.get(f"/api/v1/transactions/{txn['id']}", headers=write_headers).get_json()
     assert kept["full_name"] == "" and kept["transaction_amount"] == txn["transaction_amount"]
     assert Transaction._get_collection().find_one({})["full_name"] == ""
-    assert UserStats.objects.count() == 1  # the accounting figures stay
+    assert UserStats.objects.count() == 0  # the account is closed: no new transaction, lists 404
+    assert client.get(f"/api/v1/users/{user['id']}/transactions", headers=write_headers).status_code == 404
 
 
 @pytest.mark.parametrize("user_id", ["nope", "0" * 24, "123", "6" * 25])

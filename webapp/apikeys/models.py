@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import mongoengine as me
 
-SCOPES = ("read", "write", "admin")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from webapp.clock import utcnow
+from webapp.scopes import SCOPES
 
 
 class ApiKey(me.Document):
@@ -26,5 +21,6 @@ class ApiKey(me.Document):
         "indexes": [
             {"fields": ["key_hash"], "unique": True},
             {"fields": ["-created_at"]},
+            {"fields": ["name"]},  # the start-up keys are found by name (`revoke_others_named`)
         ],
     }

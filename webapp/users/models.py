@@ -3,15 +3,10 @@ case-insensitive through the unique `email_key`, the blind index (HMAC) of the e
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import mongoengine as me
 
+from webapp.clock import utcnow
 from webapp.crypto import EncryptedStringField
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class User(me.Document):
