@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import mongoengine as me
 
+from webapp.crypto import EncryptedStringField
+
 PENDING, GRANTED, REVOKED = "pending", "granted", "revoked"
 CONSENT_STATES = (PENDING, GRANTED)  # revoked dialogs no longer exist; only their tombstone does
 
 
 class Message(me.EmbeddedDocument):
-    text = me.StringField(required=True, max_length=10_000)
+    text = EncryptedStringField(required=True, max_length=10_000)  # sealed (webapp.crypto)
     language = me.StringField(required=True, min_length=2, max_length=2)  # upper-case ISO 639-1
     created_at = me.DateTimeField(required=True)
 
