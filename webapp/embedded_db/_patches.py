@@ -153,7 +153,7 @@ def install(mongomock) -> None:
         if ids is None:
             return by_unique_key(self, state, filter_)
         store = self._store
-        found = []
+        pairs = []  # (value looked up, document stored under it)
         with contextlib.suppress(TypeError):  # an unhashable value: scan
             seen = set()
             for value in ids:
@@ -161,13 +161,18 @@ def install(mongomock) -> None:
                     continue
                 seen.add(value)
                 try:
-                    found.append(store[value])
+                    pairs.append((value, store[value]))
                 except KeyError:  # absent (or deleted since): nothing to test
                     continue
+            found = [doc for _, doc in pairs]
             if len(found) > 1:  # several documents: in natural order, found by key, not by filter
                 found = _in_natural_order(store, found)
             if not found:
                 filter_applies(filter_, {})  # still reject an invalid filter, as the scan would
+            # A filter on `_id` alone matched a document whose `_id` has the looked-up value's exact
+            # type (dict lookup: 1 finds a stored True or 1.0, which Mongo's equality may not match).
+            if len(filter_) == 1 and all(type(doc.get("_id")) is type(value) for value, doc in pairs):
+                return iter(found)
             return (doc for doc in found if filter_applies(filter_, doc))
         return scan(self, filter_)
 
