@@ -100,10 +100,6 @@ def run_task(name: str, kwargs: dict | None = None, timeout: float = 120.0, on_w
         result.backend = None
 
 
-def _echo_json(value) -> None:
-    click.echo(json.dumps(value, indent=2, default=str))
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli():
     """Fido back office: run the service and operate it."""

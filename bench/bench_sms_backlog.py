@@ -87,7 +87,7 @@ def run() -> dict:
     try:
         started = time.perf_counter()
         body = {
-            "user_id": user["id"],
+            "user_id": str(user.user.id),
             "full_name": "Bench",
             "transaction_date": datetime(2026, 11, 21, tzinfo=UTC),
             "transaction_amount": Decimal("1.00"),

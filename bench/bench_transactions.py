@@ -233,8 +233,11 @@ def _sustained(app) -> list[dict]:
     )
     key = make_key("write")
     users = [
-        create_user({"name": f"Load {n}", "email": f"load{n}@bench.local", "phone_number": "+233241234567"})["id"]
-        for n in range(20)
+        str(account.user.id)
+        for account in (
+            create_user({"name": f"Load {n}", "email": f"load{n}@bench.local", "phone_number": "+233241234567"})
+            for n in range(20)
+        )
     ]
     rows, stored = [], 0
     worker = start_worker(app, concurrency=4)

@@ -6,6 +6,9 @@ switches the job off.
 
 from __future__ import annotations
 
+import importlib.util
+import pkgutil
+
 from kombu import Queue
 
 QUEUES = ("default", "notifications", "ingestion")
@@ -19,6 +22,14 @@ PERIODIC_JOBS = (
     ("btc-price-refresh", "prices.refresh_btc", "BTC_PRICE_REFRESH_SECONDS", "default"),
     ("assets-ingest", "assets.ingest", "ASSET_INGEST_INTERVAL_SECONDS", "ingestion"),
 )
+
+
+def task_modules() -> list[str]:
+    """Every module of the `tasks` package, found without importing it. A worker imports them at
+    start (Celery's `include`); the API process never does: it publishes tasks by name."""
+    spec = importlib.util.find_spec("tasks")
+    paths = list(spec.submodule_search_locations or []) if spec else []
+    return sorted(f"tasks.{module.name}" for module in pkgutil.iter_modules(paths))
 
 
 def beat_schedule(config: dict) -> dict:
@@ -77,6 +88,7 @@ def celery_settings(config: dict) -> dict:
             "assets.run_status": {"queue": "default"},
             "assets.*": {"queue": "ingestion"},
         },
+        "include": task_modules(),
         "beat_schedule": beat_schedule(config),
         "beat_schedule_filename": config["BEAT_SCHEDULE_FILE"],
     }

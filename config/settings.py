@@ -59,28 +59,6 @@ def read_setting(spec: Setting, environ=os.environ):
         raise ConfigError(spec.name, str(exc), shown) from None
 
 
-def env_str(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
-    return default if value is None or value == "" else value
-
-
-def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ConfigError(name, "must be a whole number", raw) from exc
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
-
-
 def redis_db_url(url: str, offset: int) -> str:
     """`url` with its database number moved by `offset` (redis://h:p/0, +1 -> redis://h:p/1)."""
     parts = urlsplit(url)

@@ -75,7 +75,7 @@ def _users_and_transactions(now: datetime) -> int:
             amount = opening if n == 0 else Decimal(rng.randint(500, 40000)) / 100
             transactions.create_transaction(
                 {
-                    "user_id": user["id"],
+                    "user_id": str(user.user.id),
                     "full_name": name,
                     "transaction_date": moment,
                     "transaction_amount": amount,

@@ -25,7 +25,7 @@ def sweep_stats() -> int:
 
 
 @shared_task(name="transactions.reconcile_stats", queue="default", ignore_result=False)
-def reconcile_stats(user_id: str | None = None, trigger: str | None = None) -> dict:
+def reconcile_stats(user_id: str | None = None) -> dict:
     """Recompute figures from the transactions (one user, or all), repair and log drift; returns
     the repairs. Idempotent; never retried (the next periodic run follows)."""
     return reconcile.reconcile(user_id)

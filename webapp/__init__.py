@@ -1,11 +1,11 @@
 """The application factory. `create_app()` builds the whole service; importing this package
-connects to nothing."""
+connects to nothing. It imports no task module and nothing of `workers`: the API publishes tasks by
+name, and a worker imports the task modules itself (Celery's `include`, see `config.celery`)."""
 
 from __future__ import annotations
 
 import importlib
 import logging
-import pkgutil
 
 from flask import Flask
 
@@ -47,7 +47,6 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
     connect_mongo(app.config["MONGO_URI"])
     init_redis(app)
     init_celery(app)
-    _import_tasks()
 
     http.init_http(app)  # request id before anything can fail
     auth.init_auth(app)  # then the key, so limits can be per key
@@ -70,14 +69,6 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
 
         ensure_key("admin (ADMIN_API_KEY)", "admin", app.config["ADMIN_API_KEY"])
     return app
-
-
-def _import_tasks() -> None:
-    """Register every task module under `tasks/` with Celery (each uses @shared_task)."""
-    import tasks
-
-    for module in pkgutil.iter_modules(tasks.__path__):
-        importlib.import_module(f"tasks.{module.name}")
 
 
 def _spec_kwargs() -> dict:

@@ -11,24 +11,14 @@ from __future__ import annotations
 from flask import Flask, g, request
 from flask_smorest import abort
 
-from webapp.apikeys.services import authenticate, scope_allows
+from webapp.apikeys.services import authenticate
 from webapp.http import view_marker
 from webapp.ratelimit import record_auth_failure
+from webapp.scopes import public, require_scope, scope_allows
+
+__all__ = ["SAFE_METHODS", "init_auth", "presented_key", "public", "require_scope", "scope_allows"]
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-def require_scope(scope: str):
-    def mark(view):
-        view._required_scope = scope
-        return view
-
-    return mark
-
-
-def public(view):
-    view._public = True
-    return view
 
 
 def presented_key() -> str | None:

@@ -17,6 +17,7 @@ from flask_smorest import Api
 
 from config.celery import celery_settings
 from config.settings import is_embedded_mongo
+from webapp import task_signals  # noqa: F401  (connects the request-id handlers)
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,6 @@ def init_celery(app: Flask) -> Celery:
     celery_app = Celery(app.import_name, task_cls=FlaskTask)
     celery_app.config_from_object(celery_settings(app.config))
     celery_app.conf.mongo_uri = app.config["MONGO_URI"]  # for reconnecting after a fork
-    import workers.signals  # noqa: F401  (connects the request-id and after-fork handlers)
-
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app

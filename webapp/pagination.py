@@ -58,13 +58,6 @@ def cursor_page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
     )
 
 
-def offset_page(queryset, page: int, page_size: int) -> dict:
-    """Slice a MongoEngine queryset (already filtered and ordered) into an offset page."""
-    total = queryset.count()
-    items = list(queryset.skip((page - 1) * page_size).limit(page_size))
-    return {"items": items, "total": total, "page": page, "page_size": page_size}
-
-
 def _signature(payload: bytes) -> bytes:
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, b"cursor:" + payload, hashlib.sha256).digest()[:16]

@@ -68,6 +68,7 @@ def _worker_metrics(settings) -> None:
 settings = load_config_or_exit()
 _check_entry(settings)
 
+import workers.signals  # noqa: E402, F401  (after validation; reconnects MongoDB in each forked child)
 from webapp import create_app  # noqa: E402  (after validation: a bad setting exits fast)
 
 flask_app = create_app(settings)

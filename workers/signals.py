@@ -1,33 +1,15 @@
-"""Celery signals: carry the HTTP request id into tasks, and reconnect MongoDB after a fork."""
+"""Worker-only Celery signals: reconnect MongoDB in each prefork child (PyMongo clients are not
+fork-safe). Imported by the worker entry (`workers.celery_app`); the request-id handlers every
+process needs are in `webapp.task_signals`."""
 
 from __future__ import annotations
 
-from celery.signals import before_task_publish, task_postrun, task_prerun, worker_process_init
+from celery import current_app as celery_app
+from celery.signals import worker_process_init
 
-from webapp.logs import current_request_id, request_id_var
-
-
-@before_task_publish.connect
-def _stamp_request_id(headers=None, **_):
-    request_id = current_request_id()
-    if headers is not None and request_id and "request_id" not in headers:
-        headers["request_id"] = request_id
-
-
-@task_prerun.connect
-def _adopt_request_id(task=None, **_):
-    request_id_var.set(getattr(task.request, "request_id", None) if task else None)
-
-
-@task_postrun.connect
-def _forget_request_id(**_):
-    request_id_var.set(None)
+from webapp.extensions import connect_mongo
 
 
 @worker_process_init.connect
 def _reconnect_after_fork(**_):
-    from celery import current_app as celery_app
-
-    from webapp.extensions import connect_mongo
-
     connect_mongo(celery_app.conf.mongo_uri)

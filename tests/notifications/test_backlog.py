@@ -45,7 +45,7 @@ def test_the_sweeper_first_catches_a_creation_whose_stats_step_is_late(
     txn = make_txn(client, write_headers, user["id"])
     monkeypatch.setitem(app.config, "NOTIFICATION_PENDING_GRACE_SECONDS", 0)
     assert sweeper.sweep()["enqueued"] == 1
-    assert not services.publish_first_sms(txn["id"])  # the late statistics step publishes no second one
+    assert not transactions.publish_first_sms(txn["id"])  # the late statistics step publishes no second one
     assert queued(app) == 1
 
 

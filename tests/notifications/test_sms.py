@@ -12,7 +12,9 @@ from tasks.notifications import send_sms, sweep_pending
 from tests.support import wait_for
 from tests.transactions.helpers import broker_down, make_txn, make_user, settled, stats_current
 from webapp import outbox
+from webapp.clock import utcnow
 from webapp.notifications import services, sweeper
+from webapp.transactions import store
 from webapp.transactions.models import Transaction
 
 
@@ -103,7 +105,7 @@ def test_sweeper_resumes_a_send_whose_worker_died_after_claiming(
     client, write_headers, twilio, user, app, monkeypatch, paused_worker
 ):
     txn = make_txn(client, write_headers, user["id"])
-    assert services._claim(ObjectId(txn["id"]))  # a worker claims it, then dies before calling Twilio
+    assert store.claim_sms(ObjectId(txn["id"]), utcnow())  # a worker claims it, then dies before calling Twilio
     assert sweeper.sweep() == {"enqueued": 0, "reclaimed": 0}  # not stuck yet
     monkeypatch.setitem(app.config, "NOTIFICATION_STUCK_SECONDS", 0)
     assert sweeper.sweep() == {"enqueued": 1, "reclaimed": 1}

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import mongoengine as me
 
-SCOPES = ("read", "write", "admin")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from webapp.clock import utcnow
+from webapp.scopes import SCOPES
 
 
 class ApiKey(me.Document):

@@ -4,8 +4,8 @@ from flask.views import MethodView
 
 from webapp.apikeys import services
 from webapp.apikeys.schemas import ApiKeyCreatedSchema, ApiKeyCreateSchema, ApiKeyListSchema
-from webapp.auth import require_scope
 from webapp.http import Blueprint
+from webapp.scopes import require_scope
 
 blp = Blueprint("api-keys", __name__, url_prefix="/api/v1/api-keys", description="API key management (admin)")
 
@@ -23,8 +23,7 @@ class ApiKeys(MethodView):
     @blp.response(201, ApiKeyCreatedSchema)
     def post(self, body):
         """Create a key; the response is the only place its secret appears."""
-        doc, key = services.create_key(body["name"], body["scope"])
-        return {**doc.to_mongo().to_dict(), "id": str(doc.id), "key": key}
+        return services.issue_key(body["name"], body["scope"])
 
 
 @blp.route("/<key_id>")

@@ -19,7 +19,14 @@ class ApiKeySchema(Schema):
     created_at = fields.DateTime(required=True)
 
 
-class ApiKeyCreatedSchema(ApiKeySchema):
+class ApiKeyCreatedSchema(Schema):
+    """Dumps a `webapp.apikeys.services.IssuedKey` (the new key's document and its secret)."""
+
+    id = fields.String(required=True, attribute="record.id")
+    name = fields.String(required=True, attribute="record.name")
+    scope = fields.String(required=True, attribute="record.scope")
+    prefix = fields.String(required=True, attribute="record.prefix")
+    created_at = fields.DateTime(required=True, attribute="record.created_at")
     key = fields.String(required=True, metadata={"description": "The secret key, shown only once."})
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 
-from webapp.apikeys.models import ApiKey, utcnow
+from webapp.apikeys import store
+from webapp.apikeys.models import ApiKey
 from webapp.errors import NotFound
 from webapp.ids import object_id_or_404
 
 KEY_PREFIX = "fido_"
-_SCOPE_RANK = {"read": 0, "write": 1, "admin": 2}
 
 
 def hash_key(key: str) -> str:
@@ -28,35 +29,34 @@ def generate_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
-def scope_allows(scope: str, required: str) -> bool:
-    return _SCOPE_RANK.get(scope, -1) >= _SCOPE_RANK[required]
+@dataclass(frozen=True)
+class IssuedKey:
+    """A key just created: its document and the plain key, shown once (dumped by ApiKeyCreatedSchema)."""
+
+    record: ApiKey
+    key: str
 
 
 def create_key(name: str, scope: str, key: str | None = None) -> tuple[ApiKey, str]:
     """Create a key (random unless `key` is given) and return the document and the plain key."""
     key = key or generate_key()
-    doc = ApiKey(name=name, scope=scope, key_hash=hash_key(key), prefix=key[:9]).save()
-    return doc, key
+    return store.insert_key(name, scope, hash_key(key), key[:9]), key
+
+
+def issue_key(name: str, scope: str) -> IssuedKey:
+    """Create a random key; the result is the only place its secret appears."""
+    return IssuedKey(*create_key(name, scope))
 
 
 def register_hashed_key(name: str, scope: str, key_hash: str, prefix: str) -> ApiKey:
     """Store a key the caller generated, given only its SHA-256 hash and display prefix (the
     `create-api-key` CLI: the plaintext never leaves its process). Not idempotent."""
-    return ApiKey(name=name, scope=scope, key_hash=key_hash, prefix=prefix).save()
+    return store.insert_key(name, scope, key_hash, prefix)
 
 
 def ensure_key(name: str, scope: str, key: str) -> ApiKey:
     """Make sure a key with exactly this value exists, active, with this scope (idempotent upsert)."""
-    digest = hash_key(key)
-    ApiKey.objects(key_hash=digest).update_one(
-        upsert=True,
-        set__name=name,
-        set__scope=scope,
-        set__revoked_at=None,
-        set_on_insert__prefix=key[:9],
-        set_on_insert__created_at=utcnow(),
-    )
-    return ApiKey.objects.get(key_hash=digest)
+    return store.upsert_key(name, scope, hash_key(key), key[:9])
 
 
 def authenticate(key: str) -> ApiKey | None:
@@ -64,18 +64,17 @@ def authenticate(key: str) -> ApiKey | None:
     if not key or len(key) > 200:
         return None
     digest = hash_key(key)
-    doc = ApiKey.objects(key_hash=digest, revoked_at=None).first()
+    doc = store.find_active_by_hash(digest)
     if doc is None or not hmac.compare_digest(doc.key_hash, digest):
         return None
     return doc
 
 
 def list_keys() -> list[ApiKey]:
-    return list(ApiKey.objects(revoked_at=None).order_by("-created_at"))
+    return store.active_keys()
 
 
 def revoke_key(key_id: str) -> None:
     oid = object_id_or_404(key_id, "API key not found.")
-    updated = ApiKey.objects(id=oid, revoked_at=None).update_one(set__revoked_at=utcnow())
-    if not updated:
+    if not store.revoke(oid):
         raise NotFound("API key not found.")

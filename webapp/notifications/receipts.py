@@ -9,16 +9,15 @@ The callback URL carries our transaction id (`?tx=`), so a message whose creatio
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import current_app
 from marshmallow import ValidationError
 from twilio.request_validator import RequestValidator
 
+from webapp.clock import utcnow
 from webapp.errors import DomainError, Invalid
 from webapp.ids import object_id
-from webapp.notifications.models import CALLBACK_STATUS, Transaction
-from webapp.notifications.schemas import StatusCallbackSchema
+from webapp.notifications.schemas import CALLBACK_STATUS, StatusCallbackSchema
+from webapp.transactions import store
 
 # The statuses each new status may replace.
 # Tuples (immutable); each query gets a list of its own.
@@ -49,18 +48,8 @@ def handle_status_callback(url: str, params: dict, signature: str, tx_hint: str 
     except ValidationError as exc:
         raise Invalid(errors={"form": exc.messages}) from None
     status = CALLBACK_STATUS[data["MessageStatus"]]
-    match: dict = {"notification.message_sid": data["MessageSid"]}
     hinted = object_id(tx_hint) if tx_hint else None
-    if hinted is not None:
-        match = {"$or": [match, {"_id": hinted, "notification.message_sid": None}]}
-    update = {
-        "notification.status": status,
-        "notification.message_sid": data["MessageSid"],
-        "notification.updated_at": datetime.now(UTC),
-    }
-    if data["ErrorCode"]:
-        update["notification.error_code"] = data["ErrorCode"]
-    result = Transaction._get_collection().update_one(
-        {**match, "notification.status": {"$in": list(_MAY_REPLACE[status])}}, {"$set": update}
+    applied = store.record_receipt(
+        data["MessageSid"], hinted, status, _MAY_REPLACE[status], data["ErrorCode"], utcnow()
     )
-    return status if result.modified_count else "ignored"
+    return status if applied else "ignored"

@@ -3,10 +3,10 @@
 from flask import request
 from flask.views import MethodView
 
-from webapp.auth import public
 from webapp.http import Blueprint, accepts_form
 from webapp.notifications import receipts
 from webapp.openapi import answers
+from webapp.scopes import public
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks", description="Third-party callbacks")
 

@@ -3,7 +3,17 @@
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from webapp.fields import Pattern
-from webapp.notifications.models import CALLBACK_STATUS
+
+# Twilio callback MessageStatus -> our notification status.
+CALLBACK_STATUS = {
+    "accepted": "sent",
+    "queued": "sent",
+    "sending": "sent",
+    "sent": "sent",
+    "delivered": "delivered",
+    "undelivered": "undelivered",
+    "failed": "failed",
+}
 
 
 class StatusCallbackSchema(Schema):

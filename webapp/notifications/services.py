@@ -1,8 +1,14 @@
 """Transaction SMS through Twilio: exactly one message per transaction.
 
-Outbox: a transaction is inserted with `notification.status = "pending"`; its statistics task, once
-the balance counts it, publishes `send_sms` (`publish_first_sms`). If a publish fails, the sweeper
-(`webapp.notifications.sweeper`) publishes it later.
+Outbox: a transaction is inserted with `notification.status = "pending"` (the state is the
+transaction's, stored and changed only through `webapp.transactions.store`); its statistics step,
+once the balance counts it, publishes `send_sms` (`webapp.transactions.services.publish_first_sms`).
+If a publish fails, the sweeper (`webapp.notifications.sweeper`) publishes it later.
+
+The statistics are counted before the text is composed: normally by the statistics step that
+published this task; when the sweeper published it because that step was late or lost, this task
+counts them first (`webapp.transactions.services.settle`, only when behind: one guarded event, never twice),
+so the balance in the SMS always includes the transaction.
 
 At most one live task per notification: every publish is a compare-and-set on
 `notification.publishes` that also stamps `notification.due_at` (when the live task should run); a
@@ -36,54 +42,27 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import requests
 from flask import current_app
-from pymongo import ReturnDocument
 from twilio.base.exceptions import TwilioRestException
 
-from webapp import outbox
+from webapp.clock import utcnow
 from webapp.ids import object_id
+from webapp.money import grouped
 from webapp.notifications import pacing, twilio_client
-from webapp.notifications.models import Transaction
 from webapp.provenance import source_label
-from webapp.transactions import stats
-from webapp.transactions.money import grouped
-from webapp.users.models import User
+from webapp.transactions import services as transactions
+from webapp.transactions import store
+from webapp.users import services as users
 
 log = logging.getLogger(__name__)
 BACKOFF_CAP_SECONDS = 600
 
 
-def initial_state(now: datetime) -> dict:
-    """A new pending notification; its first task is published by the statistics step (`due_at`:
-    the sweeper steps in if that has not happened within the grace)."""
-    return {
-        "status": "pending",
-        "message_sid": None,
-        "error_code": None,
-        "attempts": 0,
-        "updated_at": now,
-        "due_at": now,
-        "publishes": 0,
-    }
-
-
 def twilio_configured(cfg) -> bool:
     return bool(cfg.get("TWILIO_ACCOUNT_SID") and cfg.get("TWILIO_AUTH_TOKEN"))
-
-
-def publish_first_sms(transaction_id) -> bool:
-    """Publish the SMS task of a new transaction unless a task was already published for it (by an
-    earlier run of this step, or by the sweeper). True when published now."""
-    oid = object_id(transaction_id)
-    now = datetime.now(UTC)
-    taken = Transaction._get_collection().update_one(
-        {"_id": oid, "deleted": False, "notification.status": "pending", "notification.publishes": 0},
-        {"$set": {"notification.due_at": now}, "$inc": {"notification.publishes": 1}},
-    )
-    return bool(taken.modified_count) and outbox.enqueue("notifications.send_sms", str(oid))
 
 
 def deliver(transaction_id: str, slot_booked: bool = False) -> dict:
@@ -95,13 +74,11 @@ def deliver(transaction_id: str, slot_booked: bool = False) -> dict:
     if oid is None:
         return {"result": "noop"}
     if twilio_configured(cfg) and not slot_booked:
-        coll = Transaction._get_collection()
-        if coll.find_one({"_id": oid, "deleted": False, "notification.status": "pending"}, {"_id": 1}) is None:
+        if not store.sms_pending(oid):
             return {"result": "noop"}  # sent, claimed elsewhere or gone: no slot spent
         wait = pacing.reserve_slot()
         if wait > 0:
-            due = datetime.now(UTC) + timedelta(seconds=wait)
-            coll.update_one({"_id": oid, "notification.status": "pending"}, {"$set": {"notification.due_at": due}})
+            store.defer_sms(oid, utcnow() + timedelta(seconds=wait))
             return {"result": "deferred", "countdown": wait}
     return send_transaction_sms(transaction_id)
 
@@ -122,28 +99,7 @@ def backoff(attempt: int) -> float:
 
 
 def _finish(oid, attempts: int, status: str, **fields) -> None:
-    now = datetime.now(UTC)
-    update = {"notification.status": status, "notification.updated_at": now}
-    update.update({f"notification.{k}": v for k, v in fields.items()})
-    Transaction._get_collection().update_one(
-        {"_id": oid, "notification.status": "sending", "notification.attempts": attempts}, {"$set": update}
-    )
-
-
-def _claim(oid) -> dict | None:
-    now = datetime.now(UTC)
-    return Transaction._get_collection().find_one_and_update(
-        {"_id": oid, "deleted": False, "notification.status": "pending"},
-        {
-            "$set": {
-                "notification.status": "sending",
-                "notification.sending_since": now,
-                "notification.updated_at": now,
-            },
-            "$inc": {"notification.attempts": 1},
-        },
-        return_document=ReturnDocument.AFTER,
-    )
+    store.record_sid(oid, attempts, status, utcnow(), **fields)
 
 
 def send_transaction_sms(transaction_id: str) -> dict:
@@ -154,15 +110,15 @@ def send_transaction_sms(transaction_id: str) -> dict:
     oid = object_id(transaction_id)
     if oid is None:
         return {"result": "noop"}
-    doc = _claim(oid)
+    doc = store.claim_sms(oid, utcnow())
     if doc is None:
         return {"result": "noop"}
     attempts = doc["notification"]["attempts"]
     if attempts > 1 + int(cfg["SMS_MAX_RETRIES"]):
         _finish(oid, attempts, "failed", error_code="max_attempts")
         return {"result": "failed"}
-    user = User.objects(id=doc["user_id"]).only("phone_number").as_pymongo().first()
-    if user is None:
+    phone = users.phone_number(doc["user_id"])
+    if phone is None:
         _finish(oid, attempts, "failed", error_code="no_user")
         return {"result": "failed"}
     if not twilio_configured(cfg):
@@ -170,12 +126,10 @@ def send_transaction_sms(transaction_id: str) -> dict:
         _finish(oid, attempts, "skipped")
         return {"result": "skipped"}
     if doc.get("stats_pending") is not None or (doc.get("stats_version") or 0) < doc["version"]:
-        # Normally counted before this task was published; after an outbox catch-up, count it now
-        # so the balance in the text includes this transaction.
-        stats.apply_transaction(transaction_id)
-    body = compose(doc, stats.balances([doc["user_id"]]).get(doc["user_id"], 0))
+        transactions.settle(transaction_id)  # published by the sweeper before its statistics step
+    body = compose(doc, transactions.balances([doc["user_id"]]).get(doc["user_id"], 0))
     try:
-        message = twilio_client.get_client(cfg).messages.create(**_message_args(cfg, user["phone_number"], body, oid))
+        message = twilio_client.get_client(cfg).messages.create(**_message_args(cfg, phone, body, oid))
     except TwilioRestException as exc:
         if exc.status == 429 or exc.status >= 500:
             return _transient(oid, attempts, str(exc.code or exc.status))
@@ -207,7 +161,7 @@ def _transient(oid, attempts: int, error_code: str) -> dict:
         _finish(oid, attempts, "failed", error_code=error_code)
         return {"result": "failed"}
     countdown = backoff(attempts)
-    retry_at = datetime.now(UTC) + timedelta(seconds=countdown)
+    retry_at = utcnow() + timedelta(seconds=countdown)
     _finish(oid, attempts, "pending", error_code=error_code, retry_at=retry_at, due_at=retry_at)
     return {"result": "retry", "countdown": countdown}
 
@@ -215,5 +169,4 @@ def _transient(oid, attempts: int, error_code: str) -> dict:
 def count_by_status() -> dict[str, int]:
     """Transactions per SMS state (`{"sent": 12, ...}`), for the metrics gauge. One `$group` over the
     collection: callers cache it (the metrics read it at most every 10 s)."""
-    rows = Transaction._get_collection().aggregate([{"$group": {"_id": "$notification.status", "n": {"$sum": 1}}}])
-    return {row["_id"]: row["n"] for row in rows if row["_id"]}
+    return store.count_by_sms_status()

@@ -9,72 +9,36 @@
 
 Each publish is a compare-and-set on `notification.publishes` (and stamps `due_at`), so two
 sweepers, or a sweeper racing the statistics step, never publish two tasks for one notification.
+The statistics outbox has its own sweeper (`webapp.transactions.stats.sweep_dirty`).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 
 from webapp import outbox
-from webapp.notifications.models import Transaction
+from webapp.clock import utcnow
+from webapp.transactions import store
 
 TASK = "notifications.send_sms"
 
 
 def sweep(limit: int = 500) -> dict:
     cfg = current_app.config
-    coll = Transaction._get_collection()
-    now = datetime.now(UTC)
+    now = utcnow()
     due_before = now - timedelta(seconds=int(cfg["NOTIFICATION_PENDING_GRACE_SECONDS"]))
     stuck_before = now - timedelta(seconds=int(cfg["NOTIFICATION_STUCK_SECONDS"]))
-    chosen = []
-    lost = coll.find(
-        {
-            "notification.status": "pending",
-            "notification.due_at": {"$not": {"$gt": due_before}},
-            "notification.retry_at": {"$not": {"$gt": now}},
-            "deleted": False,
-        },
-        {"_id": 1, "notification.publishes": 1, "notification.due_at": 1},
-    ).limit(limit)
-    for doc in lost:
-        note = doc.get("notification") or {}
-        taken = coll.update_one(
-            {
-                "_id": doc["_id"],
-                "notification.status": "pending",
-                "notification.publishes": note.get("publishes"),
-                "notification.due_at": note.get("due_at"),
-            },
-            {"$set": {"notification.due_at": now}, "$inc": {"notification.publishes": 1}},
-        )
-        if taken.modified_count:
-            chosen.append(doc["_id"])
-    reclaimed = 0
-    stuck = coll.find(
-        {
-            "notification.status": "sending",
-            "notification.updated_at": {"$lte": stuck_before},
-            "notification.error_code": {"$ne": "timeout"},
-        },
-        {"_id": 1, "notification.attempts": 1},
-    ).limit(limit)
-    for doc in stuck:
-        back = coll.update_one(
-            {
-                "_id": doc["_id"],
-                "notification.status": "sending",
-                "notification.attempts": doc["notification"]["attempts"],
-            },
-            {
-                "$set": {"notification.status": "pending", "notification.updated_at": now, "notification.due_at": now},
-                "$inc": {"notification.publishes": 1},
-            },
-        )
-        if back.modified_count:
-            reclaimed += 1
-            chosen.append(doc["_id"])
-    enqueued = outbox.enqueue_many(TASK, [((str(oid),), {}) for oid in chosen])
-    return {"enqueued": enqueued, "reclaimed": reclaimed}
+    chosen = [
+        row["_id"]
+        for row in store.lost_sms(due_before, now, limit)
+        if store.republish_sms(row["_id"], row["publishes"], row["due_at"], now)
+    ]
+    reclaimed = [
+        row["_id"]
+        for row in store.stuck_sms(stuck_before, limit)
+        if store.reclaim_stuck_sms(row["_id"], row["attempts"], now)
+    ]
+    enqueued = outbox.enqueue_many(TASK, [((str(oid),), {}) for oid in chosen + reclaimed])
+    return {"enqueued": enqueued, "reclaimed": len(reclaimed)}

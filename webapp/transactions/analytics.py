@@ -7,12 +7,38 @@ always uses all-time figures. Figures lag writes by the statistics task's delay.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 
-from webapp.transactions import stats
+from bson import ObjectId
+
+from webapp.clock import utcnow
+from webapp.money import mean_cents
+from webapp.transactions import figures_store
 from webapp.transactions.credit_score import credit_score
-from webapp.transactions.models import DayBucket
-from webapp.transactions.money import format_cents, mean_cents
+
+_FIGURES = ("count", "credit_cents", "debit_cents")
+
+
+@dataclass(frozen=True)
+class Analytics:
+    """A user's figures over a day range (or all time); amounts in cents, dumped by AnalyticsSchema."""
+
+    user_id: ObjectId
+    from_day: date | None
+    to_day: date | None
+    transaction_count: int
+    credit_cents: int
+    debit_cents: int
+    average_transaction_value: Decimal
+    day_with_most_transactions: dict | None
+    credit_score: dict
+    as_of: datetime
+
+    @property
+    def balance_cents(self) -> int:
+        return self.credit_cents - self.debit_cents
 
 
 def _busiest(rows) -> dict | None:
@@ -23,42 +49,29 @@ def _busiest(rows) -> dict | None:
     return best
 
 
-def user_analytics(user_id, from_day: date | None, to_day: date | None) -> dict:
-    buckets = DayBucket._get_collection()
-    all_time = stats.totals(user_id)
-    active_days = buckets.count_documents({"user_id": user_id, "count": {"$gt": 0}})
+def user_analytics(user_id: ObjectId, from_day: date | None, to_day: date | None) -> Analytics:
+    all_time = figures_store.totals(user_id)
+    active_days = figures_store.active_days(user_id)
     if from_day is None and to_day is None:
         figures = all_time
-        top = list(
-            buckets.find({"user_id": user_id, "count": {"$gt": 0}}, {"day": 1, "count": 1})
-            .sort([("count", -1), ("day", 1)])
-            .limit(1)
-        )
-        busiest = _busiest(top)
+        top = figures_store.busiest_bucket(user_id)
+        busiest = _busiest([top] if top else [])
     else:
-        day_range = {}
-        if from_day is not None:
-            day_range["$gte"] = from_day.isoformat()
-        if to_day is not None:
-            day_range["$lte"] = to_day.isoformat()
-        rows = list(
-            buckets.find(
-                {"user_id": user_id, "day": day_range}, {"day": 1, "count": 1, "credit_cents": 1, "debit_cents": 1}
-            ).sort("day", 1)
+        rows = figures_store.buckets(
+            user_id, from_day.isoformat() if from_day else None, to_day.isoformat() if to_day else None
         )
-        figures = {k: sum(r.get(k, 0) for r in rows) for k in ("count", "credit_cents", "debit_cents")}
+        figures = {k: sum(r.get(k, 0) for r in rows) for k in _FIGURES}
         busiest = _busiest(rows)
     count, credit, debit = figures["count"], figures["credit_cents"], figures["debit_cents"]
-    return {
-        "user_id": str(user_id),
-        "from_day": from_day,
-        "to_day": to_day,
-        "transaction_count": count,
-        "total_credit": format_cents(credit),
-        "total_debit": format_cents(debit),
-        "balance": format_cents(credit - debit),
-        "average_transaction_value": format(mean_cents(credit + debit, count), "f"),
-        "day_with_most_transactions": busiest,
-        "credit_score": credit_score(all_time["count"], all_time["credit_cents"], all_time["debit_cents"], active_days),
-        "as_of": datetime.now(UTC),
-    }
+    return Analytics(
+        user_id=user_id,
+        from_day=from_day,
+        to_day=to_day,
+        transaction_count=count,
+        credit_cents=credit,
+        debit_cents=debit,
+        average_transaction_value=mean_cents(credit + debit, count),
+        day_with_most_transactions=busiest,
+        credit_score=credit_score(all_time["count"], all_time["credit_cents"], all_time["debit_cents"], active_days),
+        as_of=utcnow(),
+    )

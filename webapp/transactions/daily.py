@@ -10,19 +10,19 @@ default: the 30 days ending today. Figures lag writes by the statistics task's d
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
+from webapp.clock import utcnow
 from webapp.errors import Invalid
-from webapp.transactions import stats
-from webapp.transactions.models import DayBucket
-from webapp.transactions.money import format_cents
+from webapp.money import format_cents
+from webapp.transactions import figures_store
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
 
 
 def resolve_days(from_day: date | None, to_day: date | None) -> tuple[date, date]:
-    today = datetime.now(UTC).date()
+    today = utcnow().date()
     to_day = to_day or (from_day + timedelta(days=DEFAULT_DAYS - 1) if from_day else today)
     from_day = from_day or to_day - timedelta(days=DEFAULT_DAYS - 1)
     if from_day > to_day:
@@ -38,12 +38,8 @@ def resolve_days(from_day: date | None, to_day: date | None) -> tuple[date, date
 
 def user_daily(user_id, from_day: date | None, to_day: date | None) -> dict:
     from_day, to_day = resolve_days(from_day, to_day)
-    rows = DayBucket._get_collection().find(
-        {"user_id": user_id, "day": {"$gte": from_day.isoformat()}},
-        {"day": 1, "count": 1, "credit_cents": 1, "debit_cents": 1, "_id": 0},
-    )
-    by_day = {row["day"]: row for row in rows}
-    totals = stats.totals(user_id)
+    by_day = {row["day"]: row for row in figures_store.buckets(user_id, from_day.isoformat())}
+    totals = figures_store.totals(user_id)
     later_net = sum(r.get("credit_cents", 0) - r.get("debit_cents", 0) for r in by_day.values())
     balance = totals["credit_cents"] - totals["debit_cents"] - later_net  # at the end of the day before
     items = []

@@ -5,9 +5,18 @@ Amounts are integer minor units (cents, `*_cents`), exact. A transaction carries
   task turns into a hard delete once the removal is counted.
 - `stats_version` / `stats_applied` / `stats_pending`: which version the statistics count, the
   snapshot they count, and the event being applied (see `webapp.transactions.stats`).
-- `notification`: the SMS outbox state (see `webapp.notifications.services`).
-Services update these documents with atomic single-document operations on the raw collections;
-the classes declare the shape and every index the queries use.
+- `notification`: the SMS outbox state, owned here (one insert stores a transaction and its
+  pending SMS) and written only through `webapp.transactions.store` (`N_*` field paths):
+  - `status`: pending -> sending -> sent -> delivered | undelivered | failed; or failed / skipped.
+  - `attempts`: claims made (each claim is at most one call to Twilio).
+  - `message_sid`: Twilio's Message SID once known; `error_code`: Twilio's code, or "timeout",
+    "connection", "max_attempts", "no_user"; `provider`: who sent it.
+  - `updated_at`, `sending_since`: when the state last changed / the current claim started.
+  - `retry_at`: when a transient failure may be retried (the sweeper leaves it alone until then).
+  - `due_at`: when the notification's live task is due to run; the sweeper publishes again only
+    past it plus the grace. `publishes`: tasks published for it (the compare-and-set of a publish).
+The stores (`store`, `figures_store`) update these documents with atomic single-document
+operations on the raw collections; the classes declare the shape and every index the queries use.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
-"""Request and response schemas of transactions and analytics."""
+"""Request and response schemas of transactions and analytics. Responses dump what the services
+return: stored transaction documents (`_id`, `amount_cents`, `notification`) and `Analytics`."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from webapp.fields import Amount, Pattern, Text, UtcDateTime
+from webapp.money import Cents
 from webapp.pagination import PageArgsSchema, page_schema
 from webapp.transactions.models import NOTIFICATION_STATUSES, TYPES
 
@@ -34,19 +36,23 @@ class TransactionUpdateSchema(Schema):
 
 class NotificationSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(NOTIFICATION_STATUSES))
-    message_sid = fields.String(allow_none=True)
-    provider = fields.String(allow_none=True, metadata={"description": 'who sent it: "twilio" or "demo-twilio"'})
-    error_code = fields.String(allow_none=True)
+    message_sid = fields.String(allow_none=True, dump_default=None)
+    provider = fields.String(
+        allow_none=True, dump_default=None, metadata={"description": 'who sent it: "twilio" or "demo-twilio"'}
+    )
+    error_code = fields.String(allow_none=True, dump_default=None)
     attempts = fields.Integer(required=True)
-    updated_at = fields.DateTime(allow_none=True)
+    updated_at = fields.DateTime(allow_none=True, dump_default=None)
 
 
 class TransactionSchema(Schema):
-    id = fields.String(required=True)
+    id = fields.String(required=True, attribute="_id")
     user_id = fields.String(required=True)
     full_name = fields.String(required=True)
     transaction_date = fields.DateTime(required=True)
-    transaction_amount = fields.String(required=True, metadata={"description": 'Decimal string, e.g. "120.50".'})
+    transaction_amount = Cents(
+        required=True, attribute="amount_cents", metadata={"description": 'Decimal string, e.g. "120.50".'}
+    )
     transaction_type = fields.String(required=True)
     currency = fields.String(required=True)
     created_at = fields.DateTime(required=True)
@@ -96,9 +102,9 @@ class AnalyticsSchema(Schema):
     from_day = fields.Date(data_key="from", allow_none=True)
     to_day = fields.Date(data_key="to", allow_none=True)
     transaction_count = fields.Integer(required=True)
-    total_credit = fields.String(required=True)
-    total_debit = fields.String(required=True)
-    balance = fields.String(required=True)
+    total_credit = Cents(required=True, attribute="credit_cents")
+    total_debit = Cents(required=True, attribute="debit_cents")
+    balance = Cents(required=True, attribute="balance_cents")
     average_transaction_value = fields.String(required=True)
     day_with_most_transactions = fields.Nested(BusiestDaySchema, allow_none=True)
     credit_score = fields.Nested(CreditScoreSchema, required=True)

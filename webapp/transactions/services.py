@@ -1,11 +1,16 @@
-"""Transactions: create, read, change, delete, list; every write triggers the statistics task.
+"""Transactions: create, read, change, delete, list; every write triggers the statistics step.
 
 A write stores its document first (with the SMS outbox state on create) and only then publishes
 one task, the statistics step (`settle`), which after a creation publishes the SMS task; a publish
 failure (Redis down) is logged, never surfaced: the statistics sweeper re-publishes writes whose
 `stats_dirty_at` is still set, the SMS sweeper notifications with no live task.
-Changes are single atomic updates that bump `version`; a delete is a soft delete (`deleted`, version bumped) that the
-statistics task turns into a hard delete once the removal is counted.
+Changes are single atomic updates that bump `version`; a delete is a soft delete (`deleted`,
+version bumped) that the statistics step turns into a hard delete once the removal is counted.
+
+Accounts: a user's transactions exist only while the user has an account here, its all-time totals
+(`open_account` on user creation, `close_account` on deletion, both called by `webapp.users`), so
+this package never reads the users collection. Reads return the stored documents; the route's
+schema dumps them.
 """
 
 from __future__ import annotations
@@ -15,101 +20,87 @@ from datetime import UTC, datetime, time
 
 from bson import ObjectId
 from flask import current_app
-from pymongo import ReturnDocument
 
 from webapp import outbox
+from webapp.clock import utcnow
 from webapp.errors import Invalid, NotFound
 from webapp.ids import object_id
-from webapp.notifications import services as notifications
-from webapp.transactions import analytics, daily, stats
-from webapp.transactions.models import Transaction
-from webapp.transactions.money import format_cents, to_cents
-from webapp.users.models import User
+from webapp.money import to_cents
+from webapp.transactions import analytics, daily, figures_store, stats, store
 
 log = logging.getLogger(__name__)
+SMS_TASK = "notifications.send_sms"
+STATS_TASK = "transactions.apply_stats"
 
 
-def _hidden() -> dict:
-    """The projection of every read, built per call: drivers may mutate a projection dict during a
-    query (mongomock pops and re-adds `_id`), so one shared dict broke concurrent reads (500s)."""
-    return {"stats_applied": 0, "stats_pending": 0, "stats_dirty_at": 0}
+def open_account(user_id: ObjectId) -> None:
+    """Open a new user's account: zero totals. Idempotent. Statistics events never create totals,
+    so a statistics task still running when its user is deleted cannot bring the figures back."""
+    figures_store.open_totals(user_id)
 
 
-def _user_oid(user_id) -> ObjectId:
+def close_account(user_id: ObjectId) -> int:
+    """Close a user's account: remove its totals, transactions and day buckets; returns how many
+    transactions were removed. Totals go first, so no new transaction is accepted meanwhile."""
+    figures_store.close_totals(user_id)
+    return store.delete_user_transactions(user_id)
+
+
+def balances(user_ids: list) -> dict:
+    """{user_id: balance cents} for the given users, one read (users without an account: absent)."""
+    return figures_store.balances(user_ids)
+
+
+def account_oid(user_id) -> ObjectId:
+    """`user_id` as the ObjectId of an open account; NotFound ("User not found.") otherwise."""
     oid = object_id(user_id)
-    if oid is None or not User.objects(id=oid).count():
+    if oid is None or not figures_store.has_totals(oid):
         raise NotFound("User not found.")
     return oid
 
 
-def enqueue(task_name: str, transaction_id) -> bool:
-    return outbox.enqueue(task_name, str(transaction_id))
-
-
-def present(doc: dict) -> dict:
-    note = doc.get("notification") or {}
-    return {
-        "id": str(doc["_id"]),
-        "user_id": str(doc["user_id"]),
-        "full_name": doc["full_name"],
-        "transaction_date": doc["transaction_date"],
-        "transaction_amount": format_cents(doc["amount_cents"]),
-        "transaction_type": doc["transaction_type"],
-        "currency": doc["currency"],
-        "created_at": doc["created_at"],
-        "updated_at": doc["updated_at"],
-        "notification": {
-            k: note.get(k) for k in ("status", "message_sid", "provider", "error_code", "attempts", "updated_at")
-        },
-    }
-
-
 def create_transaction(data: dict) -> dict:
     user_oid = object_id(data["user_id"])
-    if user_oid is None or not User.objects(id=user_oid).count():
+    if user_oid is None or not figures_store.has_totals(user_oid):
         raise Invalid("Unknown user.", errors={"json": {"user_id": ["No user with this id."]}})
-    now = datetime.now(UTC)
-    doc = {
-        "_id": ObjectId(),
+    fields = {
         "user_id": user_oid,
         "full_name": data["full_name"],
         "transaction_date": data["transaction_date"],
         "amount_cents": to_cents(data["transaction_amount"]),
         "transaction_type": data["transaction_type"],
         "currency": data.get("currency") or current_app.config["DEFAULT_CURRENCY"],
-        "created_at": now,
-        "updated_at": now,
-        "version": 1,
-        "deleted": False,
-        "stats_version": 0,
-        "stats_applied": None,
-        "stats_pending": None,
-        "stats_dirty_at": now,
-        "notification": notifications.initial_state(now),
     }
-    Transaction._get_collection().insert_one(doc)
-    # One publish per request: the statistics task counts it, then publishes its SMS (whose text
+    doc = store.insert_transaction(fields, utcnow())
+    # One publish per request: the statistics step counts it, then publishes its SMS (whose text
     # shows the new balance). A failed publish is left to the sweepers.
-    outbox.enqueue("transactions.apply_stats", str(doc["_id"]), sms=True)
-    return present(doc)
+    outbox.enqueue(STATS_TASK, str(doc["_id"]), sms=True)
+    return doc
 
 
 def settle(transaction_id: str, sms: bool = False) -> str:
     """The statistics step after a write: count the change; after a creation (`sms`), publish the
     transaction's SMS task once the balance includes it. Idempotent (see stats, and
-    notifications.publish_first_sms). Returns what the statistics step did."""
+    `publish_first_sms`). Returns what the statistics step did."""
     outcome = stats.apply_transaction(transaction_id)
     if sms:
-        notifications.publish_first_sms(transaction_id)
+        publish_first_sms(transaction_id)
     return outcome
+
+
+def publish_first_sms(transaction_id) -> bool:
+    """Publish the SMS task of a new transaction unless a task was already published for it (by an
+    earlier run of this step, or by the SMS sweeper). True when published now."""
+    oid = object_id(transaction_id)
+    return oid is not None and store.claim_first_sms_publish(oid, utcnow()) and outbox.enqueue(SMS_TASK, str(oid))
 
 
 def get_transaction(transaction_id) -> dict:
     oid = object_id(transaction_id)
-    doc = Transaction._get_collection().find_one({"_id": oid, "deleted": False}, _hidden()) if oid else None
+    doc = store.find_live(oid) if oid else None
     if doc is None:
         raise NotFound("Transaction not found.")
-    return present(doc)
+    return doc
 
 
 def update_transaction(transaction_id, data: dict) -> dict:
@@ -117,39 +108,23 @@ def update_transaction(transaction_id, data: dict) -> dict:
     changes = {k: v for k, v in data.items() if k in {"full_name", "transaction_date", "transaction_type"}}
     if "transaction_amount" in data:
         changes["amount_cents"] = to_cents(data["transaction_amount"])
-    changes["updated_at"] = changes["stats_dirty_at"] = datetime.now(UTC)
-    doc = None
-    if oid is not None:
-        doc = Transaction._get_collection().find_one_and_update(
-            {"_id": oid, "deleted": False},
-            {"$set": changes, "$inc": {"version": 1}},
-            projection=_hidden(),
-            return_document=ReturnDocument.AFTER,
-        )
+    doc = store.change_live(oid, changes, utcnow()) if oid is not None else None
     if doc is None:
         raise NotFound("Transaction not found.")
-    enqueue("transactions.apply_stats", oid)
-    return present(doc)
+    outbox.enqueue(STATS_TASK, str(oid))
+    return doc
 
 
 def delete_transaction(transaction_id) -> None:
     oid = object_id(transaction_id)
-    now = datetime.now(UTC)
-    result = None
-    if oid is not None:
-        result = Transaction._get_collection().update_one(
-            {"_id": oid, "deleted": False},
-            {"$set": {"deleted": True, "updated_at": now, "stats_dirty_at": now}, "$inc": {"version": 1}},
-        )
-    if result is None or not result.modified_count:
+    if oid is None or not store.soft_delete(oid, utcnow()):
         raise NotFound("Transaction not found.")
-    enqueue("transactions.apply_stats", oid)
+    outbox.enqueue(STATS_TASK, str(oid))
 
 
 def list_user_transactions(user_id, args: dict) -> dict:
     """Offset page of a user's live transactions, newest `transaction_date` first."""
-    user_oid = _user_oid(user_id)
-    query: dict = {"user_id": user_oid, "deleted": False}
+    query: dict = {"user_id": account_oid(user_id)}
     window = {}
     if args.get("from_day"):
         window["$gte"] = datetime.combine(args["from_day"], time.min, UTC)
@@ -159,19 +134,14 @@ def list_user_transactions(user_id, args: dict) -> dict:
         query["transaction_date"] = window
     if args.get("type"):
         query["transaction_type"] = args["type"]
-    coll = Transaction._get_collection()
     page, size = args["page"], args["page_size"]
-    rows = coll.find(query, _hidden()).sort([("transaction_date", -1), ("_id", -1)]).skip((page - 1) * size).limit(size)
-    return {"items": [present(r) for r in rows], "total": coll.count_documents(query), "page": page, "page_size": size}
+    rows, total = store.user_page(query, (page - 1) * size, size)
+    return {"items": rows, "total": total, "page": page, "page_size": size}
 
 
-def user_analytics(user_id, args: dict) -> dict:
-    return analytics.user_analytics(_user_oid(user_id), args.get("from_day"), args.get("to_day"))
+def user_analytics(user_id, args: dict) -> analytics.Analytics:
+    return analytics.user_analytics(account_oid(user_id), args.get("from_day"), args.get("to_day"))
 
 
 def user_daily(user_id, args: dict) -> dict:
-    return daily.user_daily(_user_oid(user_id), args.get("from_day"), args.get("to_day"))
-
-
-def delete_user_transactions(user_oid: ObjectId) -> int:
-    return Transaction._get_collection().delete_many({"user_id": user_oid}).deleted_count
+    return daily.user_daily(account_oid(user_id), args.get("from_day"), args.get("to_day"))

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import mongoengine as me
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from webapp.clock import utcnow
 
 
 class User(me.Document):

@@ -32,7 +32,7 @@ class UserById(MethodView):
     @blp.response(200, UserSchema)
     def get(self, user_id):
         """One user, with the balance from the statistics."""
-        return services.present(services.get_user(user_id))
+        return services.get_account(user_id)
 
     @answers(409)
     @blp.arguments(UserUpdateSchema)

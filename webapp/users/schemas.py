@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from webapp.fields import Pattern, Text
+from webapp.money import Cents
 from webapp.pagination import page_schema
 
 E164 = Pattern(r"^\+[1-9][0-9]{7,14}$", error="Must be an E.164 phone number like +233241234567.")
@@ -23,13 +24,17 @@ class UserUpdateSchema(Schema):
 
 
 class UserSchema(Schema):
-    id = fields.String(required=True)
-    name = fields.String(required=True)
-    email = fields.String(required=True)
-    phone_number = fields.String(required=True)
-    balance = fields.String(required=True, metadata={"description": "Credits minus debits, decimal string."})
-    created_at = fields.DateTime(required=True)
-    updated_at = fields.DateTime(required=True)
+    """Dumps a `webapp.users.services.Account` (the user and its balance)."""
+
+    id = fields.String(required=True, attribute="user.id")
+    name = fields.String(required=True, attribute="user.name")
+    email = fields.String(required=True, attribute="user.email")
+    phone_number = fields.String(required=True, attribute="user.phone_number")
+    balance = Cents(
+        required=True, attribute="balance_cents", metadata={"description": "Credits minus debits, decimal string."}
+    )
+    created_at = fields.DateTime(required=True, attribute="user.created_at")
+    updated_at = fields.DateTime(required=True, attribute="user.updated_at")
 
 
 UserPageSchema = page_schema(UserSchema, "UserPage")

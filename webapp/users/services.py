@@ -2,101 +2,100 @@
 
 Emails are unique case-insensitively: the unique index on `email_key` decides (never a check then a
 write), so two racing creates get one 201 and one 409. Passwords are stored only as werkzeug's
-salted scrypt hash. A user's `balance` is read from the precomputed statistics (see
-`webapp.transactions.stats`). Deleting a user removes its transactions and statistics.
+salted scrypt hash. A user's `balance` is read from the precomputed statistics of its account in
+`webapp.transactions` (opened on creation, closed with the user). Services return `Account`s
+(the user and its balance); the route's schema dumps them.
 """
 
 from __future__ import annotations
 
-from mongoengine.errors import NotUniqueError
+from dataclasses import dataclass
+
 from werkzeug.security import generate_password_hash
 
+from webapp.clock import utcnow
 from webapp.errors import Conflict, NotFound
 from webapp.ids import object_id
-from webapp.transactions import stats
-from webapp.users.models import User, utcnow
+from webapp.transactions import services as transactions
+from webapp.users import store
+from webapp.users.models import User
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user and its balance in cents (dumped by UserSchema)."""
+
+    user: User
+    balance_cents: int
+
+
+def _taken() -> Conflict:
+    return Conflict("A user with this email already exists.", errors={"json": {"email": ["Already used."]}})
 
 
 def get_user(user_id) -> User:
     oid = object_id(user_id)
-    user = User.objects(id=oid).first() if oid else None
+    user = store.find(oid) if oid else None
     if user is None:
         raise NotFound("User not found.")
     return user
 
 
-def present(user: User, balances: dict | None = None) -> dict:
-    """The API view of a user (balance from the statistics, exact decimal string)."""
-    if balances is None:
-        balances = stats.balances([user.id])
-    return {
-        "id": str(user.id),
-        "name": user.name,
-        "email": user.email,
-        "phone_number": user.phone_number,
-        "balance": stats.format_cents(balances.get(user.id, 0)),
-        "created_at": user.created_at,
-        "updated_at": user.updated_at,
-    }
+def get_account(user_id) -> Account:
+    user = get_user(user_id)
+    return Account(user, transactions.balances([user.id]).get(user.id, 0))
 
 
-def create_user(data: dict) -> dict:
+def phone_number(user_id) -> str | None:
+    """The phone number of user `user_id` (an ObjectId), or None when there is no such user."""
+    return store.phone_number(user_id)
+
+
+def create_user(data: dict) -> Account:
     now = utcnow()
-    user = User(
-        name=data["name"],
-        email=data["email"],
-        email_key=data["email"].lower(),
-        phone_number=data["phone_number"],
-        password_hash=generate_password_hash(data["password"]) if data.get("password") else None,
-        created_at=now,
-        updated_at=now,
-    )
+    fields = {
+        "name": data["name"],
+        "email": data["email"],
+        "phone_number": data["phone_number"],
+        "password_hash": generate_password_hash(data["password"]) if data.get("password") else None,
+        "created_at": now,
+        "updated_at": now,
+    }
     try:
-        user.save(force_insert=True)
-    except NotUniqueError:
-        raise Conflict(
-            "A user with this email already exists.", errors={"json": {"email": ["Already used."]}}
-        ) from None
-    stats.init_user(user.id)
-    return present(user, {})
+        user = store.insert_user(fields)
+    except store.EmailTaken:
+        raise _taken() from None
+    transactions.open_account(user.id)
+    return Account(user, 0)
 
 
 def list_users(page: int, page_size: int) -> dict:
-    queryset = User.objects.order_by("-created_at", "-id")
-    total = queryset.count()
-    users = list(queryset.skip((page - 1) * page_size).limit(page_size))
-    balances = stats.balances([u.id for u in users])  # one query for the page
-    return {"items": [present(u, balances) for u in users], "total": total, "page": page, "page_size": page_size}
+    users, total = store.page((page - 1) * page_size, page_size)
+    balances = transactions.balances([u.id for u in users])  # one query for the page
+    items = [Account(u, balances.get(u.id, 0)) for u in users]
+    return {"items": items, "total": total, "page": page, "page_size": page_size}
 
 
-def update_user(user_id, data: dict) -> dict:
+def update_user(user_id, data: dict) -> Account:
     user = get_user(user_id)
-    changes = {k: v for k, v in data.items() if k in {"name", "phone_number"}}
-    if "email" in data:
-        changes["email"] = data["email"]
-        changes["email_key"] = data["email"].lower()
+    changes = {k: v for k, v in data.items() if k in {"name", "phone_number", "email"}}
     if data.get("password"):
         changes["password_hash"] = generate_password_hash(data["password"])
     if changes:
         changes["updated_at"] = utcnow()
         try:
-            updated = User.objects(id=user.id).update_one(**{f"set__{k}": v for k, v in changes.items()})
-        except NotUniqueError:
-            raise Conflict(
-                "A user with this email already exists.", errors={"json": {"email": ["Already used."]}}
-            ) from None
-        if not updated:
+            user = store.update_user(user.id, changes)
+        except store.EmailTaken:
+            raise _taken() from None
+        if user is None:
             raise NotFound("User not found.")
-        user.reload()
-    return present(user)
+    return Account(user, transactions.balances([user.id]).get(user.id, 0))
 
 
 def delete_user(user_id) -> None:
-    """Remove the user, then its transactions and statistics (stats tasks in flight find nothing)."""
-    from webapp.transactions.services import delete_user_transactions
-
+    """Remove the user, then its account: transactions and statistics (statistics tasks in flight
+    find nothing)."""
     user = get_user(user_id)
-    if not User.objects(id=user.id).delete():
+    if not store.delete_user(user.id):
         raise NotFound("User not found.")
-    delete_user_transactions(user.id)
-    stats.delete_user_stats(user.id)
+    transactions.close_account(user.id)

@@ -1,0 +1,47 @@
+"""The API keys aggregate's store: the only code that touches the `api_keys` collection.
+
+Keys are found by the SHA-256 of the key through the unique `key_hash` index. Every operation is
+one atomic single-document operation.
+"""
+
+from __future__ import annotations
+
+from bson import ObjectId
+
+from webapp.apikeys.models import ApiKey
+from webapp.clock import utcnow
+
+
+def insert_key(name: str, scope: str, key_hash: str, prefix: str) -> ApiKey:
+    """Insert a new key. Atomic (one insert; a second key with the same hash is a duplicate-key error)."""
+    return ApiKey(name=name, scope=scope, key_hash=key_hash, prefix=prefix).save(force_insert=True)
+
+
+def upsert_key(name: str, scope: str, key_hash: str, prefix: str) -> ApiKey:
+    """Make the key with `key_hash` exist, active, named `name` with `scope`; the key after.
+    Atomic (one upsert on the unique `key_hash` index)."""
+    return ApiKey.objects(key_hash=key_hash).modify(
+        upsert=True,
+        new=True,
+        set__name=name,
+        set__scope=scope,
+        set__revoked_at=None,
+        set_on_insert__prefix=prefix,
+        set_on_insert__created_at=utcnow(),
+    )
+
+
+def find_active_by_hash(key_hash: str) -> ApiKey | None:
+    """The active (not revoked) key with `key_hash`, or None. One read on the unique `key_hash` index."""
+    return ApiKey.objects(key_hash=key_hash, revoked_at=None).first()
+
+
+def active_keys() -> list[ApiKey]:
+    """Active keys, newest first. One read (index `-created_at`)."""
+    return list(ApiKey.objects(revoked_at=None).order_by("-created_at"))
+
+
+def revoke(oid: ObjectId) -> bool:
+    """Revoke active key `oid`; False when there is none (unknown or already revoked). Atomic
+    (conditional update: of two racing revokes exactly one succeeds)."""
+    return bool(ApiKey.objects(id=oid, revoked_at=None).update_one(set__revoked_at=utcnow()))
