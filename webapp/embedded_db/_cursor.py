@@ -15,14 +15,23 @@ Contracts (only for collections of an embedded client; others run mongomock's ow
   mongomock's comparison of two values of one such type is Python's own (`bson_compare` ends in
   `op(a, b)`), and both sorts are stable, so the order is identical. Any other key (dotted, mixed
   types, missing values, lists, booleans, floats) is sorted by mongomock's key as before.
+- copying a stored document for a reader (`mongomock.collection._copy_field`, module-wide) returns
+  values of immutable exact types (str, int, float, bool, None, bytes, datetime, ObjectId, Decimal,
+  Decimal128) as they are instead of `copy.copy`-ing each one, which produced an equal immutable
+  object; dicts and lists are still copied recursively, anything else still goes through
+  `copy.copy`. Equal answers, for every client.
 (tests/embedded/test_fastpath.py compares both paths on random data.)
 """
 
 from __future__ import annotations
 
+import copy
 import itertools
 import operator
 from datetime import datetime
+from decimal import Decimal
+
+from bson import Decimal128, ObjectId
 
 _NATIVE_TYPES = (str, int, datetime)
 
@@ -44,6 +53,29 @@ def _native_key(docs: list, key: str, object_id_type):
         if kind is datetime and (value.tzinfo is not None) != aware:
             return None
     return operator.itemgetter(key)
+
+
+_IMMUTABLE = frozenset({str, int, float, bool, type(None), bytes, datetime, ObjectId, Decimal, Decimal128})
+
+
+def _copy_field(obj, container):
+    """mongomock's `_copy_field`, without copying immutable values."""
+    kind = type(obj)
+    if kind in _IMMUTABLE:
+        return obj
+    if kind is list:
+        return [_copy_field(item, container) for item in obj]
+    if isinstance(obj, list):
+        new = []
+        for item in obj:
+            new.append(_copy_field(item, container))
+        return new
+    if isinstance(obj, dict):
+        new = container()
+        for key, value in obj.items():
+            new[key] = _copy_field(value, container)
+        return new
+    return copy.copy(obj)
 
 
 def install(mongomock, state_of) -> None:
@@ -91,3 +123,4 @@ def install(mongomock, state_of) -> None:
 
     collection_cls._get_dataset = dataset
     cursor_cls._compute_results = results
+    mongomock.collection._copy_field = _copy_field

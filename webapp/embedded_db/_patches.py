@@ -14,6 +14,7 @@ Contracts:
   naming every field of a unique index with plain values tests only the documents the index's
   dictionary names (`_unique`); every other filter scans as before. Results are identical
   (tests/embedded/test_fastpath.py).
+- an empty filter returns every stored document without testing each one.
 - public collection calls bump `operations` once each (nested calls inside them do not).
 - sorted and limited reads (`_cursor`) copy only the page and sort plain values natively.
 """
@@ -149,6 +150,8 @@ def install(mongomock) -> None:
         state = _state(self)
         if state is None:
             return scan(self, filter_)
+        if isinstance(filter_, dict) and not filter_:  # matches every document: nothing to test
+            return iter(list(self._store.documents))
         ids = _pinned_ids(filter_, object_id_type)
         if ids is None:
             return by_unique_key(self, state, filter_)
