@@ -49,4 +49,4 @@ workflow-check: $(STAMP)
 
 # Validate docker-compose.yml where a compose client exists (no engine is needed for this).
 compose-check:
-	SECRET_KEY=check FLOWER_BASIC_AUTH=u:p sh -c 'docker compose config -q 2>/dev/null || docker-compose config -q'
+	SECRET_KEY=check FIELD_ENCRYPTION_KEYS=check FIELD_INDEX_KEY=check FLOWER_BASIC_AUTH=u:p sh -c 'docker compose config -q 2>/dev/null || docker-compose config -q'

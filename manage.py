@@ -290,6 +290,35 @@ def ingest(wait, timeout):
     sys.exit(0 if run["status"] == "succeeded" else 1)
 
 
+# `rotate-encryption-keys` goes through the running system too: it enqueues
+# `encryption.start_rotation` and, with --wait, follows the run's progress in the cache Redis.
+# Every mode: the worker re-seals with the keys of the running service, so set the new key FIRST in
+# FIELD_ENCRYPTION_KEYS (keeping the old ones after it) and restart every process, then run this.
+# Exit status 0: succeeded with every value readable; 1: failed, unreadable values, or a run in progress.
+
+
+@cli.command("rotate-encryption-keys")
+@click.option("--wait", is_flag=True, help="Follow the run with a progress bar until it ends.")
+@click.option("--timeout", type=float, default=3600.0, show_default=True, help="Seconds to wait with --wait.")
+def rotate_encryption_keys(wait, timeout):
+    """Re-seal every personal value under the first key of FIELD_ENCRYPTION_KEYS."""
+    from workers.cli import follow_rotation
+
+    settings = _settings()
+    run = run_task("encryption.start_rotation", on_wait=lambda res: follow_rotation(res, wait, timeout, settings))
+    if run.get("status") == "conflict":
+        click.echo(f"a rotation is already in progress: run {run.get('running_run_id')}", err=True)
+        sys.exit(1)
+    if not wait:
+        click.echo(f"rotation {run['id']} started ({run['total']} documents)")
+        return
+    click.echo(
+        f"rotation {run['id']} {run['status']}: {run['resealed']} values re-sealed under key "
+        f"{run['primary_key_id']}, {run['scanned']} documents scanned, {run['unreadable']} unreadable"
+    )
+    sys.exit(0 if run["status"] == "succeeded" and not run["unreadable"] else 1)
+
+
 # ---- dialogs ----
 @cli.command("cleanup-dialogs")
 @click.option("--dry-run", is_flag=True, help="Only count the dialogs that would be deleted.")

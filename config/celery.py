@@ -21,6 +21,7 @@ PERIODIC_JOBS = (
     ("dialogs-cleanup", "dialogs.cleanup_stale", "DIALOG_CLEANUP_INTERVAL_SECONDS", "default"),
     ("btc-price-refresh", "prices.refresh_btc", "BTC_PRICE_REFRESH_SECONDS", "default"),
     ("assets-ingest", "assets.ingest", "ASSET_INGEST_INTERVAL_SECONDS", "ingestion"),
+    ("audit-purge", "audit.purge", "AUDIT_CLEANUP_INTERVAL_SECONDS", "default"),
 )
 
 

@@ -176,3 +176,29 @@ def mask_url(value: str) -> str:
         return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, parts.fragment))
     except ValueError:
         return value
+
+
+def fernet_keys(raw: str) -> tuple[str, ...]:
+    """Comma-separated urlsafe-base64 32-byte keys (Fernet keys); the first encrypts, all decrypt."""
+    import base64
+    import binascii
+
+    keys = tuple(k for k in (part.strip() for part in raw.split(",")) if k)
+    if not keys:
+        raise ValueError("must list at least one key")
+    for key in keys:
+        try:
+            decoded = base64.urlsafe_b64decode(key.encode("ascii"))
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            decoded = b""
+        if len(decoded) != 32 or len(key) != 44:
+            raise ValueError("must be comma-separated urlsafe base64 32-byte keys (44 characters each)")
+    if len(set(keys)) != len(keys):
+        raise ValueError("lists a key twice")
+    return keys
+
+
+def index_key(raw: str) -> str:
+    if len(raw.strip()) < 32:
+        raise ValueError("must be at least 32 characters")
+    return raw.strip()

@@ -4,7 +4,8 @@
 environment variable with a safe development default; a `.env` file is read if present. Each value
 is parsed and checked once, at start, by the table in `config/spec.py`; the first bad one raises
 ConfigError, which entry points print as ONE line and exit 2 (`load_config_or_exit`). Production
-refuses to start without `SECRET_KEY` or with the embedded (mongomock) database.
+refuses to start without `SECRET_KEY`, `FIELD_ENCRYPTION_KEYS`, `FIELD_INDEX_KEY` or with the
+embedded (mongomock) database.
 """
 
 from __future__ import annotations
@@ -141,6 +142,9 @@ class ProductionConfig(BaseConfig):
             raise ConfigError(
                 "MONGO_URI", "production refuses the embedded database; use mongodb://...", self.MONGO_URI
             )
+        for name in ("FIELD_ENCRYPTION_KEYS", "FIELD_INDEX_KEY"):
+            if not getattr(self, name):
+                raise ConfigError(name, "must be set in production", "")
 
 
 CONFIGS = {

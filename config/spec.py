@@ -75,6 +75,11 @@ SETTINGS: tuple[Setting, ...] = (
     _s("BROKER_CONNECT_TIMEOUT_SECONDS", f.number(0.05, exclusive=False), "1", "platform"),
     _s("METRICS_TOKEN", f.text, None, "platform", secret=True),
     _s("WORKER_METRICS_PORT", f.integer(0, 65535), "9808", "platform"),
+    # Customer data protection: field encryption at rest and the audit trail.
+    _s("FIELD_ENCRYPTION_KEYS", f.fernet_keys, None, "platform", secret=True, derived="embedded: key file"),
+    _s("FIELD_INDEX_KEY", f.index_key, None, "platform", secret=True, derived="SECRET_KEY (not in production)"),
+    _s("AUDIT_RETENTION_DAYS", POSITIVE, "365", "platform"),
+    _s("AUDIT_CLEANUP_INTERVAL_SECONDS", INTERVAL, "3600", "platform"),
     # Users, transactions, notifications (SMS), statistics.
     _s("DEFAULT_CURRENCY", f.currency, "GHS", "transactions"),
     _s("TWILIO_ACCOUNT_SID", f.text, None, "transactions"),

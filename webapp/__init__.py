@@ -24,12 +24,15 @@ BLUEPRINTS = (
     "webapp.users.routes",
     "webapp.transactions.routes",
     "webapp.notifications.routes",
+    "webapp.audit.routes",
+    "webapp.encryption.routes",
 )
 
 
 def create_app(config: BaseConfig | dict | None = None) -> Flask:
     """Build the Flask app. `config` is a settings object or a dict of overrides on the environment's."""
-    from webapp import auth, errors, http, openapi, ratelimit
+    from webapp import auth, crypto, errors, http, openapi, ratelimit
+    from webapp.audit.recorder import init_audit
     from webapp.dashboard import dashboard_blp
     from webapp.extensions import api, connect_mongo, init_celery, init_redis
     from webapp.indexes import ensure_indexes
@@ -45,9 +48,11 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
 
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     connect_mongo(app.config["MONGO_URI"])
+    crypto.init_crypto(app)  # personal fields are sealed by the models and stores from here on
     init_redis(app)
     init_celery(app)
 
+    init_audit(app)  # its after_request hook is registered first, so it runs last (final status)
     http.init_http(app)  # request id before anything can fail
     auth.init_auth(app)  # then the key, so limits can be per key
     http.init_body_check(app)

@@ -1,4 +1,5 @@
-"""Helpers of manage.py's operator commands: following an ingestion run, releasing task results.
+"""Helpers of manage.py's operator commands: following an ingestion run or a key rotation, releasing
+task results.
 
 `follow_run` reads the progress the pipeline publishes in Redis (webapp/assets/progress.py): no
 task, so it never waits behind the page tasks it reports on; only while nothing is published does
@@ -88,4 +89,46 @@ def follow_run(result, wait: bool, timeout: float, settings):
             return run
         if time.monotonic() - begun > timeout:
             raise click.ClickException(f"run {started['id']} did not finish within {timeout:.0f}s")
+        time.sleep(0.5)
+
+
+def rotation_line(run: dict) -> str:
+    total, done = run.get("total") or 0, min(run.get("scanned") or 0, run.get("total") or 0)
+    width = 30
+    filled = width * done // total if total else width
+    return f"documents {done}/{total} [{'#' * filled}{'.' * (width - filled)}] {run.get('status')}"
+
+
+def follow_rotation(result, wait: bool, timeout: float, settings):
+    """Follow an `encryption.start_rotation` result: the run's progress mirrored in the cache Redis
+    (`webapp.encryption.services.progress_key`), drawn like `follow_run`'s bar."""
+    import json
+
+    from webapp.encryption.services import progress_key
+
+    started = result.get(timeout=30)
+    if started.get("status") == "conflict" or not wait:
+        return started
+    click.echo(f"rotation {started['id']} started ({started['total']} documents, key {started['primary_key_id']})")
+    cache = redis.Redis.from_url(settings.CACHE_REDIS_URL, socket_connect_timeout=5, socket_timeout=5)
+    tty, begun, last, run = sys.stdout.isatty(), time.monotonic(), None, started
+    while True:
+        try:
+            raw = cache.get(progress_key(started["id"]))
+        except redis.RedisError:
+            where = mask_url(settings.CACHE_REDIS_URL)
+            raise click.ClickException(f"lost rotation {started['id']}: Redis at {where} unreachable") from None
+        run = json.loads(raw) if raw else run
+        line = rotation_line(run)
+        if tty:
+            click.echo(f"\r{line} {time.monotonic() - begun:5.0f}s", nl=False)
+        elif line != last:
+            click.echo(line)
+        last = line
+        if run["status"] in ("succeeded", "failed"):
+            if tty:
+                click.echo()
+            return run
+        if time.monotonic() - begun > timeout:
+            raise click.ClickException(f"rotation {started['id']} did not finish within {timeout:.0f}s")
         time.sleep(0.5)

@@ -9,7 +9,18 @@ import pytest
 
 from tests.support import ROOT
 
-DOMAINS_WITH_STORES = ("dialogs", "prices", "orders", "assets", "transactions", "users", "apikeys", "notifications")
+DOMAINS_WITH_STORES = (
+    "dialogs",
+    "prices",
+    "orders",
+    "assets",
+    "transactions",
+    "users",
+    "apikeys",
+    "notifications",
+    "audit",
+    "encryption",
+)
 RAW_ACCESS = re.compile(r"_get_collection\(|get_db\(|\.collection\b")
 
 

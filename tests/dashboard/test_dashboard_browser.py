@@ -15,7 +15,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-import redis
 import requests
 
 from tests.platform.test_processes import ROOT, child_env, free_port
@@ -40,15 +39,15 @@ def _browser_missing() -> str | None:
 
 @pytest.fixture
 def demo(tmp_path):
-    host = os.environ.get("TEST_REDIS_HOST", "127.0.0.1:6379")
-    base_db = int(os.environ.get("TEST_REDIS_DB", "13")) - 6  # three databases no other test uses
-    for db in range(base_db, base_db + 3):
-        redis.Redis.from_url(f"redis://{host}/{db}").flushdb()
-    port = free_port()
+    # A Redis URL where none answers: the run starts a private redis-server and stops it on exit, so
+    # this test shares no database with any other test or parallel run.
+    port, redis_port = free_port(), free_port()
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "run", "--demo"],
         cwd=tmp_path,
-        env=child_env(PORT=str(port), REDIS_URL=f"redis://{host}/{base_db}", ADMIN_API_KEY=KEY, PYTHONPATH=str(ROOT)),
+        env=child_env(
+            PORT=str(port), REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", ADMIN_API_KEY=KEY, PYTHONPATH=str(ROOT)
+        ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -61,8 +60,6 @@ def demo(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        for db in range(base_db, base_db + 3):
-            redis.Redis.from_url(f"redis://{host}/{db}").flushdb()
 
 
 def _json(url: str):

@@ -114,7 +114,13 @@ def test_demo_serves_every_capability_offline_and_stops_everything(demo_run):
     ("env", "reason"),
     [
         (
-            {"APP_ENV": "production", "SECRET_KEY": "s", "MONGO_URI": "mongodb://db.example:27017/fido"},
+            {
+                "APP_ENV": "production",
+                "SECRET_KEY": "s",
+                "MONGO_URI": "mongodb://db.example:27017/fido",
+                "FIELD_ENCRYPTION_KEYS": "A" * 43 + "=",
+                "FIELD_INDEX_KEY": "i" * 32,
+            },
             "demo mode refuses APP_ENV=production",
         ),
         ({"MONGO_URI": "mongodb://user:pw@db.example:27017/fido"}, "demo mode refuses a real database"),

@@ -67,3 +67,16 @@ def test_admin_api_key_setting_is_ensured(app):
     ensure_key("admin (ADMIN_API_KEY)", "admin", "configured-admin-key")  # idempotent
     assert ApiKey.objects(key_hash=hash_key("configured-admin-key")).count() == 1
     assert authenticate("configured-admin-key").scope == "admin"
+
+
+def test_a_changed_start_up_key_revokes_the_previous_one(app):
+    """A new ADMIN_API_KEY value, or the key a new `manage.py run` generates, replaces the previous
+    one of that name: with the embedded database kept on disk the old key would otherwise stay valid."""
+    from webapp.apikeys.services import authenticate, create_key, ensure_key
+
+    ensure_key("admin (embedded runner)", "admin", "generated-by-first-run")
+    other = create_key("reporting", "read")[1]
+    ensure_key("admin (embedded runner)", "admin", "generated-by-second-run")
+    assert authenticate("generated-by-first-run") is None
+    assert authenticate("generated-by-second-run").scope == "admin"
+    assert authenticate(other).scope == "read"  # keys of other names are untouched

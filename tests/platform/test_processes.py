@@ -50,6 +50,8 @@ def test_production_refuses_missing_secret_key(monkeypatch):
 def test_production_accepts_a_real_database(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s3cret")
     monkeypatch.setenv("MONGO_URI", "mongodb://db.example:27017/fido")
+    monkeypatch.setenv("FIELD_ENCRYPTION_KEYS", "A" * 43 + "=")
+    monkeypatch.setenv("FIELD_INDEX_KEY", "i" * 32)
     assert load_config("production").ENV_NAME == "production"
 
 

@@ -38,8 +38,9 @@ def test_list_get_patch(client, write_headers):
     assert taken.status_code == 409
 
 
-def test_delete_removes_transactions_and_statistics(client, write_headers, worker):
-    from webapp.transactions.models import DayBucket, Transaction, UserStats
+def test_delete_erases_the_user_and_keeps_its_transactions_de_identified(client, write_headers, worker):
+    from webapp.transactions.models import Transaction, UserStats
+    from webapp.users.models import User
 
     user = make_user(client, write_headers)
     txn = make_txn(client, write_headers, user["id"])
@@ -48,8 +49,12 @@ def test_delete_removes_transactions_and_statistics(client, write_headers, worke
     assert client.get(f"/api/v1/users/{user['id']}", headers=write_headers).get_json()["balance"] == "120.50"
     assert client.delete(f"/api/v1/users/{user['id']}", headers=write_headers).status_code == 204
     assert client.get(f"/api/v1/users/{user['id']}", headers=write_headers).status_code == 404
-    assert client.get(f"/api/v1/transactions/{txn['id']}", headers=write_headers).status_code == 404
-    assert Transaction.objects.count() == 0 and UserStats.objects.count() == 0 and DayBucket.objects.count() == 0
+    assert User.objects.count() == 0
+    kept = client.get(f"/api/v1/transactions/{txn['id']}", headers=write_headers).get_json()
+    assert kept["full_name"] == "" and kept["transaction_amount"] == txn["transaction_amount"]
+    assert Transaction._get_collection().find_one({})["full_name"] == ""
+    assert UserStats.objects.count() == 0  # the account is closed: no new transaction, lists 404
+    assert client.get(f"/api/v1/users/{user['id']}/transactions", headers=write_headers).status_code == 404
 
 
 @pytest.mark.parametrize("user_id", ["nope", "0" * 24, "123", "6" * 25])

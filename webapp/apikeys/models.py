@@ -21,5 +21,6 @@ class ApiKey(me.Document):
         "indexes": [
             {"fields": ["key_hash"], "unique": True},
             {"fields": ["-created_at"]},
+            {"fields": ["name"]},  # the start-up keys are found by name (`revoke_others_named`)
         ],
     }

@@ -49,3 +49,9 @@ def revoke(oid: ObjectId) -> bool:
     """Revoke active key `oid`; False when there is none (unknown or already revoked). Atomic
     (conditional update: of two racing revokes exactly one succeeds)."""
     return bool(ApiKey.objects(id=oid, revoked_at=None).update_one(set__revoked_at=utcnow()))
+
+
+def revoke_others_named(name: str, keep_hash: str) -> int:
+    """Revoke every active key named `name` except the one with `keep_hash`; how many. Atomic per
+    document (one conditional multi-update on the `name` index)."""
+    return ApiKey.objects(name=name, revoked_at=None, key_hash__ne=keep_hash).update(set__revoked_at=utcnow())

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 
 import mongoengine as me
 
+from webapp.crypto import EncryptedStringField
+
 PENDING, GRANTED, REVOKED = "pending", "granted", "revoked"
 CONSENT_STATES = (PENDING, GRANTED)  # revoked dialogs no longer exist; only their tombstone does
 
@@ -24,7 +26,7 @@ def utcnow() -> datetime:
 
 
 class Message(me.EmbeddedDocument):
-    text = me.StringField(required=True, max_length=10_000)
+    text = EncryptedStringField(required=True, max_length=10_000)  # sealed (webapp.crypto)
     language = me.StringField(required=True, min_length=2, max_length=2)  # upper-case ISO 639-1
     created_at = me.DateTimeField(required=True)
 

@@ -10,7 +10,9 @@ from datetime import datetime
 
 from pymongo import ReturnDocument
 
+from webapp.crypto import reveal, seal
 from webapp.dialogs.models import GRANTED, PENDING, Dialog, Tombstone
+from webapp.encryption import rows
 
 _STATE = ("dialog_id", "customer_id", "consent", "messages_count", "created_at", "updated_at")
 _LISTED = ("dialog_id", "customer_id", "languages", "messages", "consented_at", "created_at", "updated_at")
@@ -60,7 +62,8 @@ def append_message(customer_id: str, dialog_id: str, message: dict, max_messages
     """Push `message` onto the customer's pending dialog with room left, creating it on the first
     message; returns its state fields. Atomic: ONE `find_one_and_update` with upsert; the unique
     `dialog_id` index turns a second concurrent creation (or a non-matching dialog) into
-    DuplicateKeyError for the caller."""
+    DuplicateKeyError for the caller. The message text is sealed here (`webapp.crypto`)."""
+    message = {**message, "text": seal(message["text"])}
     return _dialogs().find_one_and_update(
         {
             "dialog_id": dialog_id,
@@ -128,11 +131,19 @@ def granted_page(query: dict, skip: int, limit: int) -> tuple[int, list[dict]]:
     query = {"consent": GRANTED, **query}
     total = _dialogs().count_documents(query)
     rows = _dialogs().find(query, list_fields()).sort(newest_first()).skip(skip).limit(limit)
-    return total, list(rows)
+    return total, [_opened(row) for row in rows]
 
 
 def find_granted(customer_id: str, dialog_id: str) -> dict | None:
-    return _dialogs().find_one({"dialog_id": dialog_id, "customer_id": customer_id, "consent": GRANTED}, list_fields())
+    row = _dialogs().find_one({"dialog_id": dialog_id, "customer_id": customer_id, "consent": GRANTED}, list_fields())
+    return _opened(row) if row else None
+
+
+def _opened(row: dict) -> dict:
+    """`row` with its messages' text in clear (rows are fresh from the driver: changed in place)."""
+    for message in row.get("messages") or ():
+        message["text"] = reveal(message["text"])
+    return row
 
 
 # ---- stale-dialog cleanup ------------------------------------------------------------------------
@@ -159,3 +170,22 @@ def delete_stale_dialogs(ids: list, cutoff: datetime) -> int:
     if not ids:
         return 0
     return _dialogs().delete_many({**_stale_query(cutoff), "_id": {"$in": ids}}).deleted_count
+
+
+# ---- key rotation (webapp.encryption) ------------------------------------------------------------
+
+SEALED_ARRAYS = (("messages", "text"),)
+
+
+def reseal_page(cipher, after, limit: int) -> dict:
+    """Re-seal message texts under the primary key, one page in `_id` order (see
+    `webapp.encryption.rows.reseal_page`: one compare-and-set update per dialog)."""
+    return rows.reseal_page(_dialogs(), (), SEALED_ARRAYS, cipher, after, limit)
+
+
+def key_counts(cipher):
+    return rows.key_counts(_dialogs(), (), SEALED_ARRAYS, cipher)
+
+
+def count() -> int:
+    return _dialogs().estimated_document_count()

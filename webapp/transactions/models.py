@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import mongoengine as me
 
+from webapp.crypto import EncryptedStringField
+
 TYPES = ("credit", "debit")
 NOTIFICATION_STATUSES = ("pending", "sending", "sent", "delivered", "undelivered", "failed", "skipped")
 
 
 class Transaction(me.Document):
     user_id = me.ObjectIdField(required=True)
-    full_name = me.StringField(required=True, max_length=200)
+    full_name = EncryptedStringField(required=True, max_length=200)  # sealed (webapp.crypto)
     transaction_date = me.DateTimeField(required=True)
     amount_cents = me.LongField(required=True, min_value=1)
     transaction_type = me.StringField(required=True, choices=TYPES)

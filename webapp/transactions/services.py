@@ -46,6 +46,14 @@ def close_account(user_id: ObjectId) -> int:
     return store.delete_user_transactions(user_id)
 
 
+def deidentify_account(user_id: ObjectId) -> int:
+    """Erasure of a user: close its account (totals and day buckets go, so no new transaction is
+    accepted and its lists answer 404) and erase the name on its transactions, which stay for the
+    accounting (amounts, dates, ids); returns how many were de-identified."""
+    figures_store.close_totals(user_id)
+    return store.deidentify_user_transactions(user_id)
+
+
 def balances(user_ids: list) -> dict:
     """{user_id: balance cents} for the given users, one read (users without an account: absent)."""
     return figures_store.balances(user_ids)

@@ -7,6 +7,10 @@ Every operation is one atomic single-document operation unless its docstring say
 documents (dicts, no document instantiation: this is the hot path). Projections are built per
 call: a driver may mutate a projection dict, so one is never shared between threads.
 
+`full_name` is sealed here on every write and opened on every read (`webapp.crypto`): callers see
+clear text, the collection never holds it. Key rotation and erasure act on it in place
+(`reseal_page`, `deidentify_user_transactions`).
+
 The notification lives inside the transaction (one insert stores a transaction and its pending
 SMS: the outbox); its field paths are the `N_*` constants below, written nowhere else.
 """
@@ -18,6 +22,8 @@ from datetime import datetime
 from bson import ObjectId
 from pymongo import ReturnDocument
 
+from webapp.crypto import reveal, seal
+from webapp.encryption import rows
 from webapp.transactions.models import Transaction
 
 N_STATUS = "notification.status"
@@ -43,6 +49,17 @@ def _public() -> dict:
     return {"stats_applied": 0, "stats_pending": 0, "stats_dirty_at": 0}
 
 
+def _sealed(fields: dict) -> dict:
+    return {**fields, "full_name": seal(fields["full_name"])} if "full_name" in fields else fields
+
+
+def _opened(doc: dict | None) -> dict | None:
+    """`doc` (fresh from the driver, changed in place) with its `full_name` in clear."""
+    if doc is not None and "full_name" in doc:
+        doc["full_name"] = reveal(doc["full_name"])
+    return doc
+
+
 # -- transactions -------------------------------------------------------------------------------
 
 
@@ -51,7 +68,7 @@ def insert_transaction(fields: dict, now: datetime) -> dict:
     Atomic: the transaction and its outbox state (statistics and SMS) are one insert."""
     doc = {
         "_id": ObjectId(),
-        **fields,
+        **_sealed(fields),
         "created_at": now,
         "updated_at": now,
         "version": 1,
@@ -71,23 +88,24 @@ def insert_transaction(fields: dict, now: datetime) -> dict:
         },
     }
     _txns().insert_one(doc)
-    return doc
+    return {**doc, "full_name": fields["full_name"]}
 
 
 def find_live(oid: ObjectId) -> dict | None:
     """The live (not deleted) transaction `oid` as the API shows it. One read."""
-    return _txns().find_one({"_id": oid, "deleted": False}, _public())
+    return _opened(_txns().find_one({"_id": oid, "deleted": False}, _public()))
 
 
 def change_live(oid: ObjectId, changes: dict, now: datetime) -> dict | None:
     """Set `changes` on live transaction `oid`, bump its version, mark its statistics dirty; the
     document after, or None. Atomic (find_one_and_update)."""
-    return _txns().find_one_and_update(
+    doc = _txns().find_one_and_update(
         {"_id": oid, "deleted": False},
-        {"$set": {**changes, "updated_at": now, "stats_dirty_at": now}, "$inc": {"version": 1}},
+        {"$set": {**_sealed(changes), "updated_at": now, "stats_dirty_at": now}, "$inc": {"version": 1}},
         projection=_public(),
         return_document=ReturnDocument.AFTER,
     )
+    return _opened(doc)
 
 
 def soft_delete(oid: ObjectId, now: datetime) -> bool:
@@ -105,12 +123,31 @@ def user_page(query: dict, skip: int, limit: int) -> tuple[list[dict], int]:
     `user_id, -transaction_date, -_id`."""
     query = {**query, "deleted": False}
     rows = _txns().find(query, _public()).sort([("transaction_date", -1), ("_id", -1)]).skip(skip).limit(limit)
-    return list(rows), _txns().count_documents(query)
+    return [_opened(row) for row in rows], _txns().count_documents(query)
 
 
 def delete_user_transactions(user_id: ObjectId) -> int:
     """Remove every transaction of `user_id`. Not atomic (one delete_many: per document)."""
     return _txns().delete_many({"user_id": user_id}).deleted_count
+
+
+def deidentify_user_transactions(user_id: ObjectId) -> int:
+    """Erase the name on every transaction of `user_id` (amounts, dates and ids stay). Not atomic
+    (one update_many: per document)."""
+    return _txns().update_many({"user_id": user_id}, {"$set": {"full_name": ""}}).modified_count
+
+
+def reseal_page(cipher, after, limit: int) -> dict:
+    """Key rotation of `full_name`: one compare-and-set update per transaction (`rows.reseal_page`)."""
+    return rows.reseal_page(_txns(), ("full_name",), (), cipher, after, limit)
+
+
+def key_counts(cipher):
+    return rows.key_counts(_txns(), ("full_name",), (), cipher)
+
+
+def count() -> int:
+    return _txns().estimated_document_count()
 
 
 # -- statistics state of a transaction ----------------------------------------------------------

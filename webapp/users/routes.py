@@ -43,5 +43,5 @@ class UserById(MethodView):
 
     @blp.response(204)
     def delete(self, user_id):
-        """Delete the user, its transactions and its statistics."""
+        """Erase the user's personal data; its transactions stay, de-identified (no name)."""
         services.delete_user(user_id)

@@ -1,10 +1,12 @@
 """User management.
 
-Emails are unique case-insensitively: the unique index on `email_key` decides (never a check then a
-write), so two racing creates get one 201 and one 409. Passwords are stored only as werkzeug's
-salted scrypt hash. A user's `balance` is read from the precomputed statistics of its account in
-`webapp.transactions` (opened on creation, closed with the user). Services return `Account`s
-(the user and its balance); the route's schema dumps them.
+Emails are unique case-insensitively: the unique index on `email_key` (the blind index of the
+email, `webapp.crypto.blind`) decides (never a check then a write), so two racing creates get one
+201 and one 409. Passwords are stored only as werkzeug's salted scrypt hash. A user's `balance` is
+read from the precomputed statistics of its account in `webapp.transactions` (opened on creation,
+closed with the user). Services return `Account`s (the user and its balance); the route's schema
+dumps them. Deleting a user erases its personal data and closes its account; its transactions
+stay, de-identified.
 """
 
 from __future__ import annotations
@@ -93,9 +95,10 @@ def update_user(user_id, data: dict) -> Account:
 
 
 def delete_user(user_id) -> None:
-    """Remove the user, then its account: transactions and statistics (statistics tasks in flight
-    find nothing)."""
+    """Erase the user: its document (name, email, phone number) goes; its transactions stay for the
+    accounting, de-identified (no name; the user id they keep points at nothing), with the
+    statistics. SMS still pending for it find no user and end as failed `no_user`, never sent."""
     user = get_user(user_id)
     if not store.delete_user(user.id):
         raise NotFound("User not found.")
-    transactions.close_account(user.id)
+    transactions.deidentify_account(user.id)

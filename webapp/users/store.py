@@ -1,8 +1,13 @@
 """The users aggregate's store: the only code that touches the `users` collection.
 
-Email uniqueness is decided by the unique index on `email_key` (the lower-cased email), never by
-a read before a write. Every operation is one atomic single-document operation unless its
-docstring says otherwise.
+Email uniqueness is decided by the unique index on `email_key` (the blind index of the email,
+`webapp.crypto.blind`), never by a read before a write. Every operation is one atomic
+single-document operation unless its docstring says otherwise. Name, email and phone number are
+sealed by the model's fields; the raw read of the phone number opens it here.
+
+Key rotation (`webapp.encryption`): `reseal_page` re-seals name, email and phone number under the
+primary key, one compare-and-set update per user (`webapp.encryption.rows`); the blind index
+`email_key` does not depend on the encryption keys and is never touched.
 """
 
 from __future__ import annotations
@@ -10,7 +15,11 @@ from __future__ import annotations
 from bson import ObjectId
 from mongoengine.errors import NotUniqueError
 
+from webapp.crypto import blind, reveal
+from webapp.encryption import rows
 from webapp.users.models import User
+
+SEALED_FIELDS = ("name", "email", "phone_number")
 
 
 class EmailTaken(Exception):
@@ -20,7 +29,7 @@ class EmailTaken(Exception):
 def insert_user(fields: dict) -> User:
     """Insert a new user; EmailTaken when the email key exists. Atomic (insert against the unique
     `email_key` index: of two racing inserts one wins, the other gets a duplicate-key error)."""
-    user = User(**fields, email_key=fields["email"].lower())
+    user = User(**fields, email_key=blind(fields["email"]))
     try:
         user.save(force_insert=True)
     except NotUniqueError:
@@ -36,7 +45,7 @@ def find(oid: ObjectId) -> User | None:
 def phone_number(oid: ObjectId) -> str | None:
     """The user's phone number, or None when there is no such user. One read by _id, one field."""
     row = User.objects(id=oid).only("phone_number").as_pymongo().first()
-    return row["phone_number"] if row else None
+    return reveal(row["phone_number"]) if row else None
 
 
 def update_user(oid: ObjectId, changes: dict) -> User | None:
@@ -44,7 +53,7 @@ def update_user(oid: ObjectId, changes: dict) -> User | None:
     when gone; EmailTaken when the new email is held by another user. Atomic (one update against
     the unique `email_key` index)."""
     if "email" in changes:
-        changes = {**changes, "email_key": changes["email"].lower()}
+        changes = {**changes, "email_key": blind(changes["email"])}
     try:
         return User.objects(id=oid).modify(new=True, **{f"set__{k}": v for k, v in changes.items()})
     except NotUniqueError:
@@ -60,5 +69,17 @@ def page(skip: int, limit: int) -> tuple[list[User], int]:
     """(users, total), newest first. Two reads (index `-created_at, -_id`), raw: MongoEngine's
     queryset was a quarter of this call; the documents are built from the rows as it would."""
     coll = User._get_collection()
-    rows = coll.find({}, sort=[("created_at", -1), ("_id", -1)], skip=skip, limit=limit)
-    return [User._from_son(row) for row in rows], coll.count_documents({})
+    found = coll.find({}, sort=[("created_at", -1), ("_id", -1)], skip=skip, limit=limit)
+    return [User._from_son(row) for row in found], coll.count_documents({})
+
+
+def reseal_page(cipher, after, limit: int) -> dict:
+    return rows.reseal_page(User._get_collection(), SEALED_FIELDS, (), cipher, after, limit)
+
+
+def key_counts(cipher):
+    return rows.key_counts(User._get_collection(), SEALED_FIELDS, (), cipher)
+
+
+def count() -> int:
+    return User._get_collection().estimated_document_count()
