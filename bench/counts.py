@@ -12,6 +12,7 @@ operations. Times vary with the machine; these do not, so they are compared acro
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
 import redis
@@ -76,8 +77,21 @@ def mongo_operations() -> int | None:
         return None
 
 
+def _quiet(timeout: float = 5.0) -> None:
+    """Wait until the database counter stops moving (requests a load generator left in flight)."""
+    deadline = time.monotonic() + timeout
+    last = mongo_operations()
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = mongo_operations()
+        if now == last:
+            return
+        last = now
+
+
 def per_request(url: str, requests: int, workload) -> dict:
     """Run `workload()` (which makes `requests` requests) under both counters; counts per request."""
+    _quiet()
     before = mongo_operations()
     with RedisMonitor(url) as monitor:
         workload()
