@@ -64,6 +64,9 @@ def init_celery(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
+    from webapp import broker_clients
+
+    broker_clients.install()  # kombu: one Redis client per channel, not one per publish or ack
     celery_app = Celery(app.import_name, task_cls=FlaskTask)
     celery_app.config_from_object(celery_settings(as_mapping(current_settings(app))))
     celery_app.conf.mongo_uri = current_settings(app).platform.MONGO_URI  # for reconnecting after a fork

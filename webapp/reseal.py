@@ -5,10 +5,10 @@ dialog messages' text).
 Contract of `reseal_page`: reads up to `limit` documents with `_id` after `after`, in `_id` order;
 for each, every non-empty value not sealed under the primary key (an older key, or clear text
 written before encryption) is sealed under it by ONE conditional update whose filter repeats the
-values read (compare-and-set): a concurrent write wins and is never overwritten, and since writers
-seal under the primary key, what they wrote needs nothing. A value sealed under a key that is not
-configured is counted as `unreadable` and left alone. Every value stays readable at every moment:
-an old value is replaced only by its re-sealed self.
+values read (compare-and-set): a concurrent write wins and is never overwritten; the document is
+then read again and the values that write left under an old key are resealed in another round. A
+value sealed under a key that is not configured is counted as `unreadable` and left alone. Every
+value stays readable at every moment: an old value is replaced only by its re-sealed self.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections import Counter
 
 from webapp.crypto import FieldCipher, UndecryptableValue
+
+MAX_ATTEMPTS = 20  # compare-and-set rounds per document before leaving it to the next run
 
 
 def _values(doc: dict, fields, arrays):
@@ -32,13 +34,12 @@ def _projection(fields, arrays) -> dict:
     return {**{f: 1 for f in fields}, **{a: 1 for a, _ in arrays}}
 
 
-def reseal_page(collection, fields, arrays, cipher: FieldCipher, after, limit: int) -> dict:
-    """{last_id, scanned, resealed, unreadable} of one page (last_id None: nothing after `after`)."""
-    query = {"_id": {"$gt": after}} if after is not None else {}
-    docs = list(collection.find(query, _projection(fields, arrays)).sort([("_id", 1)]).limit(limit))
-    resealed = unreadable = 0
-    for doc in docs:
-        match, changes = {"_id": doc["_id"]}, {}
+def _reseal_one(collection, fields, arrays, cipher: FieldCipher, doc: dict) -> tuple[int, int]:
+    """(resealed, unreadable) of one document. A compare-and-set that loses to a concurrent write (of
+    any field, e.g. a new dialog message or a changed name) is retried on the document as it now is,
+    so values that write did not touch are still resealed."""
+    for _attempt in range(MAX_ATTEMPTS):
+        match, changes, unreadable = {"_id": doc["_id"]}, {}, 0
         for path, value in _values(doc, fields, arrays):
             if not isinstance(value, str) or not value or cipher.key_of(value) == cipher.primary:
                 continue
@@ -48,8 +49,24 @@ def reseal_page(collection, fields, arrays, cipher: FieldCipher, after, limit: i
                 unreadable += 1
                 continue
             match[path] = value
-        if changes and collection.update_one(match, {"$set": changes}).modified_count:
-            resealed += len(changes)
+        if not changes:
+            return 0, unreadable
+        if collection.update_one(match, {"$set": changes}).modified_count:
+            return len(changes), unreadable
+        doc = collection.find_one({"_id": doc["_id"]}, _projection(fields, arrays))
+        if doc is None:  # deleted meanwhile: nothing left to reseal
+            return 0, 0
+    return 0, unreadable  # still contended: left for the next run, which finds it under an old key
+
+
+def reseal_page(collection, fields, arrays, cipher: FieldCipher, after, limit: int) -> dict:
+    """{last_id, scanned, resealed, unreadable} of one page (last_id None: nothing after `after`)."""
+    query = {"_id": {"$gt": after}} if after is not None else {}
+    docs = list(collection.find(query, _projection(fields, arrays)).sort([("_id", 1)]).limit(limit))
+    resealed = unreadable = 0
+    for doc in docs:
+        done, failed = _reseal_one(collection, fields, arrays, cipher, doc)
+        resealed, unreadable = resealed + done, unreadable + failed
     last = docs[-1]["_id"] if docs else None
     return {"last_id": last, "scanned": len(docs), "resealed": resealed, "unreadable": unreadable}
 

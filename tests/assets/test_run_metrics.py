@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from tests.assets.conftest import ingest
 from tests.metrics.conftest import scrape, value
+from tests.support import wait_for
 from webapp.metrics.state import StateCollector
 
 
@@ -26,7 +27,11 @@ def test_a_run_reports_its_stage_timings(sources, worker, client, admin_headers,
 def test_a_finished_run_is_observed_and_its_success_time_exported(app, sources, worker, client, admin_headers):
     before = value(scrape(client), "fido_asset_ingestion_duration_seconds_count") or 0
     run = ingest(client, admin_headers)
-    assert value(scrape(client), "fido_asset_ingestion_duration_seconds_count") == before + 1
+    # The task observes the duration right after it records the run as finished: poll for it.
+    wait_for(
+        lambda: value(scrape(client), "fido_asset_ingestion_duration_seconds_count") == before + 1,
+        message="the run's duration in the histogram",
+    )
     registry = CollectorRegistry()
     registry.register(StateCollector(app, 0))
     exported = value(generate_latest(registry).decode(), "fido_asset_ingestion_last_success_timestamp_seconds")

@@ -1,12 +1,16 @@
 """The embedded fast paths (by `_id`, by unique key) answer every query as mongomock's scan does.
 
+Sorted and limited reads (`_cursor`) and `$in` on several ids are compared the same way.
 Two in-process databases receive the same random sequence of inserts, updates, deletes and
 queries: one through the embedded mode's patched collections (fast path on), one through a plain
 mongomock client (no embedded state: the original scan). Every answer must be identical."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import mongomock
+import pytest
 from bson import ObjectId
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -33,6 +37,9 @@ FILTERS = st.one_of(
     st.just({"u": True}),
     st.just({"u": {"$in": ["x", "y"]}}),
 )
+SORT_KEYS = st.sampled_from(["_id", "v", "u", "t", "$natural"])
+SORTS = st.lists(st.tuples(SORT_KEYS, st.sampled_from([1, -1])), min_size=0, max_size=2, unique_by=lambda p: p[0])
+PAGES = st.tuples(SORTS, st.integers(min_value=0, max_value=3), st.integers(min_value=-2, max_value=3))
 OPS = st.one_of(
     st.tuples(st.just("insert"), IDS, VALUES),
     st.tuples(st.just("insert_u"), IDS, UNIQUES),
@@ -46,6 +53,8 @@ OPS = st.one_of(
     st.tuples(st.just("delete_many"), FILTERS, VALUES),
     st.tuples(st.just("find"), FILTERS, VALUES),
     st.tuples(st.just("count"), FILTERS, VALUES),
+    st.tuples(st.just("page"), FILTERS, PAGES),
+    st.tuples(st.just("find_one"), FILTERS, VALUES),
 )
 
 
@@ -104,6 +113,12 @@ def _run(coll, op):
             return coll.delete_many(arg).deleted_count
         if kind == "find":
             return list(coll.find(arg))
+        if kind == "find_one":
+            return coll.find_one(arg)
+        if kind == "page":
+            sort, skip, limit = value
+            cursor = coll.find(arg).skip(skip).limit(limit)
+            return list(cursor.sort(sort) if sort else cursor)
         return coll.count_documents(arg)
     except Exception as exc:  # both must fail alike
         return ("error", type(exc).__name__)
@@ -126,3 +141,77 @@ def test_fast_path_counts_operations_once_each():
     fast.find_one_and_update({"_id": 1}, {"$set": {"v": 1}})
     assert state.operations == 3
     assert state.changes >= 2
+
+
+# Sorting and paging, on collections without a unique index (so every insert lands): sort keys of
+# one plain type (native sort), of mixed or missing values (mongomock's key), several keys.
+TIMES = [datetime(2026, 1, d) for d in (1, 2, 3)]
+PLAIN = st.one_of(
+    st.integers(min_value=0, max_value=3),
+    st.sampled_from(["a", "b", "é", "B"]),
+    st.sampled_from(TIMES),
+    st.sampled_from(OIDS),
+)
+VALUE = st.one_of(PLAIN, st.sampled_from([None, True, 1.5, [2, 1], {"x": 1}, datetime(2026, 1, 2, tzinfo=UTC)]))
+DOCS = st.lists(
+    st.fixed_dictionaries({}, optional={"v": VALUE, "w": VALUE, "n": st.fixed_dictionaries({"k": PLAIN})}),
+    max_size=12,
+)
+KIND = st.sampled_from([int, str, datetime, type(OIDS[0])])
+SORT_BY = st.lists(
+    st.tuples(st.sampled_from(["v", "w", "n.k", "_id", "$natural"]), st.sampled_from([1, -1])),
+    min_size=1,
+    max_size=3,
+    unique_by=lambda pair: pair[0],
+)
+
+
+def _pair_without_indexes():
+    _patches.install(mongomock)
+    fast = mongomock.MongoClient()
+    fast._fido_embedded = EmbeddedState()
+    return fast.db.pages, mongomock.MongoClient().db.pages
+
+
+def _page(coll, filter_, sort, skip, limit):
+    try:
+        return list(coll.find(filter_, sort=sort).skip(skip).limit(limit))
+    except Exception as exc:  # both must fail alike
+        return ("error", type(exc).__name__)
+
+
+def _indexed(cursor) -> list:
+    """cursor[0], cursor[1], ... until IndexError (mongomock's `Cursor.__getitem__` path)."""
+    found = []
+    while True:
+        try:
+            found.append(cursor[len(found)])
+        except IndexError:
+            return found
+
+
+@pytest.mark.parametrize("homogeneous", [True, False])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_sorted_pages_answer_as_mongomock_does(homogeneous, data):
+    if homogeneous:  # every document holds `v` of one type: the native sort is taken
+        kind = data.draw(KIND)
+        docs = data.draw(st.lists(PLAIN.filter(lambda v: type(v) is kind).map(lambda v: {"v": v}), max_size=12))
+    else:
+        docs = data.draw(DOCS)
+    fast, plain = _pair_without_indexes()
+    for number, doc in enumerate(docs):
+        fast.insert_one({"_id": number, **doc})
+        plain.insert_one({"_id": number, **doc})
+    ids = [doc["_id"] for doc in plain.find()]
+    for _ in range(5):
+        filter_ = data.draw(
+            st.one_of(
+                st.just({}),
+                st.lists(st.sampled_from(ids or [1]), max_size=5).map(lambda chosen: {"_id": {"$in": chosen}}),
+            )
+        )
+        sort = data.draw(SORT_BY)
+        skip, limit = data.draw(st.integers(0, 4)), data.draw(st.integers(-3, 5))
+        assert _page(fast, filter_, sort, skip, limit) == _page(plain, filter_, sort, skip, limit)
+        assert _indexed(fast.find(filter_).limit(limit)) == _indexed(plain.find(filter_).limit(limit))

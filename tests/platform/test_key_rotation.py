@@ -97,3 +97,23 @@ def test_rotation_under_load_leaves_everything_readable_under_the_new_key_alone(
 
 def test_the_admin_view_needs_the_admin_scope(client, write_headers):
     assert client.get("/api/v1/admin/encryption", headers=write_headers).status_code == 403
+
+
+def test_a_write_racing_the_reseal_does_not_leave_the_other_fields_under_the_old_key(
+    app, client, write_headers, monkeypatch
+):
+    """The compare-and-set of a document loses to a concurrent write of one of its fields (a renamed
+    user); the document is read again and its other fields are still resealed."""
+    from webapp.encryption.rows import _reseal_one
+
+    old, new = new_key(), new_key()
+    monkeypatch.setitem(app.extensions, "field_cipher", _cipher(app, old))
+    user_id = client.post("/api/v1/users", json=_person(1), headers=write_headers).get_json()["id"]
+    collection = User._get_collection()
+    stale = collection.find_one({})  # what the rotation read: all three fields under the old key
+    keys = _cipher(app, new, old)
+    monkeypatch.setitem(app.extensions, "field_cipher", keys)
+    client.patch(f"/api/v1/users/{user_id}", json={"name": "Renamed Meanwhile"}, headers=write_headers)
+    _reseal_one(collection, ("name", "email", "phone_number"), (), keys, stale)
+    doc = collection.find_one({})
+    assert {FieldCipher.key_of(doc[f]) for f in ("name", "email", "phone_number")} == {keys.primary}

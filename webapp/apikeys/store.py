@@ -32,13 +32,17 @@ def upsert_key(name: str, scope: str, key_hash: str, prefix: str) -> ApiKey:
 
 
 def find_active_by_hash(key_hash: str) -> ApiKey | None:
-    """The active (not revoked) key with `key_hash`, or None. One read on the unique `key_hash` index."""
-    return ApiKey.objects(key_hash=key_hash, revoked_at=None).first()
+    """The active (not revoked) key with `key_hash`, or None. One read on the unique `key_hash` index.
+    Runs on every authenticated request: the raw read skips MongoEngine's queryset (about half of
+    this call's cost); the document is built from the row as MongoEngine would."""
+    row = ApiKey._get_collection().find_one({"key_hash": key_hash, "revoked_at": None})
+    return None if row is None else ApiKey._from_son(row)
 
 
 def active_keys() -> list[ApiKey]:
-    """Active keys, newest first. One read (index `-created_at`)."""
-    return list(ApiKey.objects(revoked_at=None).order_by("-created_at"))
+    """Active keys, newest first. One read (index `-created_at`), raw like `find_active_by_hash`."""
+    rows = ApiKey._get_collection().find({"revoked_at": None}, sort=[("created_at", -1)])
+    return [ApiKey._from_son(row) for row in rows]
 
 
 def revoke(oid: ObjectId) -> bool:

@@ -9,19 +9,21 @@ Contracts:
   Writes change stored documents in place, so a reader copies each document (`_copy_only_fields`)
   under the same lock: a read racing a write otherwise failed with "dictionary changed size during
   iteration" (a 500).
-- `_iter_documents` with a filter pinning `_id` to one ObjectId/str/int (or `$in` of such values
-  naming at most one stored document) tests only that document against the whole filter; a filter
+- `_iter_documents` with a filter pinning `_id` to one ObjectId/str/int (or `$in` of at most 64
+  such values) tests only those documents against the whole filter, in natural order; a filter
   naming every field of a unique index with plain values tests only the documents the index's
   dictionary names (`_unique`); every other filter scans as before. Results are identical
   (tests/embedded/test_fastpath.py).
+- an empty filter returns every stored document without testing each one.
 - public collection calls bump `operations` once each (nested calls inside them do not).
+- sorted and limited reads (`_cursor`) copy only the page and sort plain values natively.
 """
 
 from __future__ import annotations
 
 import contextlib
 
-from webapp.embedded_db import _unique
+from webapp.embedded_db import _cursor, _unique
 
 _WRITES = ("_insert", "_update", "_delete", "_find_and_modify")
 _READ_COPY = "_copy_only_fields"  # copies one stored document for a reader
@@ -69,6 +71,14 @@ def _pinned_ids(filter_, object_id_type):
         if len(values) <= _IN_LIMIT and all(plain(v) for v in values):
             return tuple(values)
     return None
+
+
+def _in_natural_order(store, found: list) -> list:
+    """`found` (stored documents) in the collection's natural order: one pass over the keys (a
+    set lookup each), not a filter test per document. A document deleted meanwhile is left out."""
+    wanted = {id(doc) for doc in found}
+    with store._rwlock.reader():
+        return [doc for doc in store._documents.values() if id(doc) in wanted]
 
 
 def install(mongomock) -> None:
@@ -119,6 +129,7 @@ def install(mongomock) -> None:
         setattr(collection_cls, name, counted)
 
     _unique.install(mongomock)
+    _cursor.install(mongomock, _state)
     scan = collection_cls._iter_documents
 
     def by_unique_key(self, state, filter_):
@@ -139,11 +150,13 @@ def install(mongomock) -> None:
         state = _state(self)
         if state is None:
             return scan(self, filter_)
+        if isinstance(filter_, dict) and not filter_:  # matches every document: nothing to test
+            return iter(list(self._store.documents))
         ids = _pinned_ids(filter_, object_id_type)
         if ids is None:
             return by_unique_key(self, state, filter_)
         store = self._store
-        found = []
+        pairs = []  # (value looked up, document stored under it)
         with contextlib.suppress(TypeError):  # an unhashable value: scan
             seen = set()
             for value in ids:
@@ -151,13 +164,18 @@ def install(mongomock) -> None:
                     continue
                 seen.add(value)
                 try:
-                    found.append(store[value])
+                    pairs.append((value, store[value]))
                 except KeyError:  # absent (or deleted since): nothing to test
                     continue
-            if len(found) > 1:  # natural order of several documents: leave it to the scan
-                return scan(self, filter_)
+            found = [doc for _, doc in pairs]
+            if len(found) > 1:  # several documents: in natural order, found by key, not by filter
+                found = _in_natural_order(store, found)
             if not found:
                 filter_applies(filter_, {})  # still reject an invalid filter, as the scan would
+            # A filter on `_id` alone matched a document whose `_id` has the looked-up value's exact
+            # type (dict lookup: 1 finds a stored True or 1.0, which Mongo's equality may not match).
+            if len(filter_) == 1 and all(type(doc.get("_id")) is type(value) for value, doc in pairs):
+                return iter(found)
             return (doc for doc in found if filter_applies(filter_, doc))
         return scan(self, filter_)
 

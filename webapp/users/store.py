@@ -66,9 +66,11 @@ def delete_user(oid: ObjectId) -> bool:
 
 
 def page(skip: int, limit: int) -> tuple[list[User], int]:
-    """(users, total), newest first. Two reads (index `-created_at, -_id`)."""
-    queryset = User.objects.order_by("-created_at", "-id")
-    return list(queryset.skip(skip).limit(limit)), queryset.count()
+    """(users, total), newest first. Two reads (index `-created_at, -_id`), raw: MongoEngine's
+    queryset was a quarter of this call; the documents are built from the rows as it would."""
+    coll = User._get_collection()
+    found = coll.find({}, sort=[("created_at", -1), ("_id", -1)], skip=skip, limit=limit)
+    return [User._from_son(row) for row in found], coll.count_documents({})
 
 
 def reseal_page(cipher, after, limit: int) -> dict:
