@@ -104,7 +104,7 @@ def test_a_write_racing_the_reseal_does_not_leave_the_other_fields_under_the_old
 ):
     """The compare-and-set of a document loses to a concurrent write of one of its fields (a renamed
     user); the document is read again and its other fields are still resealed."""
-    from webapp.encryption.rows import _reseal_one
+    from webapp.reseal import _reseal_one
 
     old, new = new_key(), new_key()
     monkeypatch.setitem(app.extensions, "field_cipher", _cipher(app, old))
