@@ -22,6 +22,7 @@ import statistics
 import time
 
 from bench.support import ServedApp, get_app, http_load, start_worker
+from webapp import settings
 
 ASSET_LIMIT = 2000
 CMC_PAGE_SIZE = 200
@@ -35,7 +36,8 @@ def _configure(app, cc, cmc):
     from tests.support import clean_state
 
     clean_state(app)
-    app.config.update(
+    settings.replace(
+        app,
         CRYPTOCOMPARE_BASE_URL=cc.url,
         COINMARKETCAP_BASE_URL=cmc.url,
         COINMARKETCAP_API_KEY="bench",
@@ -85,7 +87,7 @@ def bench_storing(app) -> list[dict]:
     from webapp.assets import pipeline
     from webapp.assets.models import RankingStage
 
-    app.config["ASSET_LIMIT"] = STORE_PAGES * STORE_PAGE_SIZE
+    settings.replace(app, ASSET_LIMIT=STORE_PAGES * STORE_PAGE_SIZE)
     pages = [
         [
             {"rank": p * STORE_PAGE_SIZE + n + 1, "symbol": f"S{p}-{n}", "name": f"Coin {p}-{n}"}
@@ -147,7 +149,7 @@ def bench_http(app, key) -> list[dict]:
 
     headers = {"X-API-Key": key}
     rows = []
-    app.config["ASSET_SNAPSHOT_RETENTION_SECONDS"] = 0
+    settings.replace(app, ASSET_SNAPSHOT_RETENTION_SECONDS=0)
     pipeline.remove_old_snapshots()  # only the newest stays
     with ServedApp(app) as served:
         url = f"{served.url}/api/v1/assets?limit=100"

@@ -16,6 +16,7 @@ import itertools
 from decimal import Decimal
 
 from bench.support import ServedApp, get_app, http_load, timed
+from webapp import settings
 
 ORDERS = 50_000
 PAGE_SIZE = 100
@@ -95,7 +96,7 @@ def _refresh(app) -> tuple[list[dict], dict]:
     from webapp.prices import services
 
     gecko, coinbase = CoinGeckoStandin().start(), CoinbaseStandin().start()
-    app.config.update(COINGECKO_BASE_URL=gecko.url, COINBASE_BASE_URL=coinbase.url, PRICE_HTTP_TIMEOUT_SECONDS=5)
+    settings.replace(app, COINGECKO_BASE_URL=gecko.url, COINBASE_BASE_URL=coinbase.url, PRICE_HTTP_TIMEOUT_SECONDS=5)
     rows, p50 = [], {}
     try:
         for label, providers, failing in (
@@ -103,7 +104,7 @@ def _refresh(app) -> tuple[list[dict], dict]:
             ("refresh: coinbase", "coinbase", None),
             ("refresh: coingecko 500 -> coinbase", "coingecko,coinbase", gecko),
         ):
-            app.config["BTC_PRICE_PROVIDERS"] = providers
+            settings.replace(app, BTC_PRICE_PROVIDERS=providers)
 
             def once(failing=failing):
                 if failing is not None:
@@ -128,8 +129,8 @@ def run() -> dict:
     from tests.support import make_key
 
     app = get_app()
-    app.config.update(
-        BTC_ORDER_CAP="100000000", RATE_LIMIT_ORDERS="100000000 per minute", BTC_PRICE_MAX_AGE_SECONDS=3600
+    settings.replace(
+        app, BTC_ORDER_CAP="100000000", RATE_LIMIT_ORDERS="100000000 per minute", BTC_PRICE_MAX_AGE_SECONDS=3600
     )
     key = make_key("write", "bench")
     create_rows = _order_creation(app, key)

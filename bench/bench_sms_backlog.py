@@ -21,6 +21,7 @@ import redis
 from celery.signals import task_prerun
 
 from bench.support import get_app, start_worker
+from webapp import settings
 
 SMS, RATE = 1_000, 20
 IDEAL_S = SMS / RATE
@@ -57,7 +58,8 @@ def run() -> dict:
     app = get_app()
     clean_state(app)
     standin = _standin().start()
-    app.config.update(
+    settings.replace(
+        app,
         TWILIO_ACCOUNT_SID=tw.ACCOUNT_SID,
         TWILIO_AUTH_TOKEN=tw.AUTH_TOKEN,
         TWILIO_FROM_NUMBER=tw.FROM_NUMBER,

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from bson import ObjectId
 
 from bench.support import ServedApp, get_app, percentile, start_worker, summarize
+from webapp import settings
 
 HISTORIES = (10, 1_000, 10_000)
 MEASURED = 200
@@ -224,7 +225,8 @@ def _sustained(app) -> list[dict]:
 
     clean_state(app)
     standin = TwilioStandin().start()
-    app.config.update(
+    settings.replace(
+        app,
         TWILIO_ACCOUNT_SID=tw.ACCOUNT_SID,
         TWILIO_AUTH_TOKEN=tw.AUTH_TOKEN,
         TWILIO_FROM_NUMBER=tw.FROM_NUMBER,

@@ -49,7 +49,7 @@ def beat_schedule(config: dict) -> dict:
 
 
 def celery_settings(config: dict) -> dict:
-    """The Celery configuration for the Flask `config` mapping."""
+    """The Celery configuration for the validated settings, by name (`webapp.settings.as_mapping`)."""
     return {
         "broker_url": config["CELERY_BROKER_URL"],
         "result_backend": config["CELERY_RESULT_BACKEND"],

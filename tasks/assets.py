@@ -14,10 +14,10 @@ import random
 
 from bson import ObjectId
 from celery import chord, shared_task
-from flask import current_app
 
 from webapp.assets import pipeline, progress, services, sources
 from webapp.errors import Conflict, NotFound
+from webapp.settings import current as current_settings
 
 FETCHERS = {"ranking": sources.fetch_ranking_page, "prices": sources.fetch_price_page}
 
@@ -60,13 +60,13 @@ def fetch_page(self, run_id: str, source: str, page: int) -> dict:
     jitter; then, or at once for a permanent failure, records the page as failed. Idempotent: items
     have deterministic ids and the page is counted once."""
     oid = ObjectId(run_id)
-    config = current_app.config
+    config = current_settings()
     try:
         items, rejected = FETCHERS[source](page)
     except sources.TransientSourceError as exc:
-        cap = config["ASSET_PAGE_MAX_RETRIES"]
+        cap = config.assets.ASSET_PAGE_MAX_RETRIES
         if self.request.retries < cap:
-            base = config["ASSET_RETRY_BACKOFF_MS"] / 1000 * 2**self.request.retries
+            base = config.assets.ASSET_RETRY_BACKOFF_MS / 1000 * 2**self.request.retries
             # The task's own cap must follow the setting: Celery's default (3) would otherwise end
             # the chord with MaxRetriesExceededError before the page is recorded as failed.
             raise self.retry(countdown=base * random.uniform(0.5, 1.5), max_retries=cap) from None

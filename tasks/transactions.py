@@ -1,8 +1,8 @@
 """Statistics tasks: settle one transaction's change, sweep the statistics outbox, reconcile."""
 
 from celery import shared_task
-from flask import current_app
 
+from webapp.settings import current as current_settings
 from webapp.transactions import reconcile, services, stats
 
 
@@ -21,7 +21,7 @@ def sweep_stats() -> int:
     """Beat job, the statistics outbox sweeper: re-publish the statistics task of writes whose
     publish failed (still `stats_dirty_at` after NOTIFICATION_PENDING_GRACE_SECONDS). Idempotent;
     never retried, the next beat run follows."""
-    return stats.sweep_dirty(current_app.config["NOTIFICATION_PENDING_GRACE_SECONDS"])
+    return stats.sweep_dirty(current_settings().transactions.NOTIFICATION_PENDING_GRACE_SECONDS)
 
 
 @shared_task(name="transactions.reconcile_stats", queue="default", ignore_result=False)

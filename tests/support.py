@@ -65,3 +65,13 @@ def run_manage(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         text=True,
         timeout=timeout,
     )
+
+
+def override_settings(app, monkeypatch, **values) -> None:
+    """Give `app` these settings (NAME=typed value) for the current test; restored at its end.
+    The one way a test changes a setting (webapp.settings.current() and app.config agree)."""
+    from webapp.settings import EXTENSION, changed
+
+    monkeypatch.setitem(app.extensions, EXTENSION, changed(app.extensions[EXTENSION], **values))
+    for name, value in values.items():
+        monkeypatch.setitem(app.config, name, value)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from standins.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, TwilioStandin
+from tests.support import override_settings
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +29,6 @@ def twilio(app, twilio_server, monkeypatch):
         "SMS_RETRY_BACKOFF_SECONDS": 0.05,
         "SMS_RATE_LIMIT": "1000 per second",
     }.items():
-        monkeypatch.setitem(app.config, key, value)
+        override_settings(app, monkeypatch, **{key: value})
     yield twilio_server
     twilio_server.reset()

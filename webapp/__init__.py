@@ -10,6 +10,9 @@ import logging
 from flask import Flask
 
 from config.settings import BaseConfig, load_config
+from webapp.settings import build as build_settings
+from webapp.settings import current as current_settings
+from webapp.settings import install as install_settings
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +48,12 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
     app.config.update(settings.as_dict())
     if isinstance(config, dict):
         app.config.update(config)
+    # The one typed settings object every module reads (webapp.settings); app.config keeps Flask's keys.
+    install_settings(app, build_settings(app.config))
+    platform = current_settings(app).platform
 
-    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
-    connect_mongo(app.config["MONGO_URI"])
+    configure_logging(platform.LOG_LEVEL, platform.LOG_FORMAT)
+    connect_mongo(platform.MONGO_URI)
     crypto.init_crypto(app)  # personal fields are sealed by the models and stores from here on
     init_redis(app)
     init_celery(app)
@@ -69,10 +75,10 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
     errors.register_error_handlers(app)  # after Api, so this envelope handles every error
     ensure_indexes()  # every domain's documents are imported by now (see webapp.indexes)
 
-    if app.config.get("ADMIN_API_KEY"):
+    if platform.ADMIN_API_KEY:
         from webapp.apikeys.services import ensure_key
 
-        ensure_key("admin (ADMIN_API_KEY)", "admin", app.config["ADMIN_API_KEY"])
+        ensure_key("admin (ADMIN_API_KEY)", "admin", platform.ADMIN_API_KEY)
     return app
 
 

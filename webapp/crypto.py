@@ -31,6 +31,8 @@ import mongoengine as me
 from cryptography.fernet import Fernet, InvalidToken
 from flask import Flask, current_app
 
+from webapp.settings import current as current_settings
+
 log = logging.getLogger(__name__)
 
 PREFIX = "f1:"
@@ -118,30 +120,31 @@ def _key_file(db_path: str) -> str:
     return key
 
 
-def build_cipher(config) -> FieldCipher:
-    """The cipher `config` describes. Keys: FIELD_ENCRYPTION_KEYS; else, on the embedded database,
+def build_cipher(platform) -> FieldCipher:
+    """The cipher the platform settings (`webapp.settings.current().platform`) describe.
+    Keys: FIELD_ENCRYPTION_KEYS; else, on the embedded database,
     the key file beside EMBEDDED_DB_PATH (or a key for this process when the path is empty); else
     (development on a real MongoDB) a key derived from SECRET_KEY, with a warning. Production never
     gets here without both keys (`ProductionConfig.validate`)."""
-    keys = config.get("FIELD_ENCRYPTION_KEYS")
+    keys = platform.FIELD_ENCRYPTION_KEYS
     if keys:
         keys = list(keys)
-    elif str(config.get("MONGO_URI", "")).startswith("mongomock://"):
-        path = config.get("EMBEDDED_DB_PATH")
+    elif str(platform.MONGO_URI or "").startswith("mongomock://"):
+        path = platform.EMBEDDED_DB_PATH
         if path:
             keys = [_key_file(path)]
         else:
             keys = [new_key()]  # in memory only: the data dies with the process, so may the key
     else:
         log.warning("FIELD_ENCRYPTION_KEYS is not set: using a key derived from SECRET_KEY (development only)")
-        keys = [base64.urlsafe_b64encode(_derived(config["SECRET_KEY"], "field-encryption")).decode("ascii")]
-    index = config.get("FIELD_INDEX_KEY")
-    index_key = index.encode("utf-8") if index else _derived(config["SECRET_KEY"], "field-index")
+        keys = [base64.urlsafe_b64encode(_derived(platform.SECRET_KEY, "field-encryption")).decode("ascii")]
+    index = platform.FIELD_INDEX_KEY
+    index_key = index.encode("utf-8") if index else _derived(platform.SECRET_KEY, "field-index")
     return FieldCipher(keys, index_key)
 
 
 def init_crypto(app: Flask, cipher: FieldCipher | None = None) -> None:
-    app.extensions["field_cipher"] = cipher or build_cipher(app.config)
+    app.extensions["field_cipher"] = cipher or build_cipher(current_settings(app).platform)
 
 
 def cipher() -> FieldCipher:

@@ -18,6 +18,8 @@ from flask_smorest import Api
 from config.celery import celery_settings
 from config.settings import is_embedded_mongo
 from webapp import task_signals  # noqa: F401  (connects the request-id handlers)
+from webapp.settings import as_mapping
+from webapp.settings import current as current_settings
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,10 @@ def get_redis() -> redis.Redis:
 
 def init_redis(app: Flask) -> None:
     app.extensions["redis"] = redis.Redis.from_url(
-        app.config["CACHE_REDIS_URL"], socket_connect_timeout=1, socket_timeout=2, health_check_interval=30
+        current_settings(app).platform.CACHE_REDIS_URL,
+        socket_connect_timeout=1,
+        socket_timeout=2,
+        health_check_interval=30,
     )
 
 
@@ -63,8 +68,8 @@ def init_celery(app: Flask) -> Celery:
 
     broker_clients.install()  # kombu: one Redis client per channel, not one per publish or ack
     celery_app = Celery(app.import_name, task_cls=FlaskTask)
-    celery_app.config_from_object(celery_settings(app.config))
-    celery_app.conf.mongo_uri = app.config["MONGO_URI"]  # for reconnecting after a fork
+    celery_app.config_from_object(celery_settings(as_mapping(current_settings(app))))
+    celery_app.conf.mongo_uri = current_settings(app).platform.MONGO_URI  # for reconnecting after a fork
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app

@@ -19,9 +19,8 @@ def ensure_indexes() -> int:
     for cls in list(_document_registry.values()):
         if not issubclass(cls, mongoengine.Document) or cls._meta.get("abstract"):
             continue
-        if getattr(cls, "_collection", None) is None:
-            cls._get_collection()  # binds the collection and creates its indexes, in this one thread
-        else:
-            cls.ensure_indexes()
+        # Public API; binds the collection on first use. Bound for the first time, MongoEngine also
+        # creates the indexes while binding, so they are requested twice: a no-op on MongoDB.
+        cls.ensure_indexes()
         done += 1
     return done

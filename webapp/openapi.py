@@ -25,6 +25,7 @@ from apispec import BasePlugin
 from flask import Flask
 from marshmallow import Schema, fields
 
+from webapp import settings
 from webapp.fields import Amount
 
 BODY_METHODS = {"post", "put", "patch", "delete"}
@@ -110,7 +111,7 @@ class ContractPlugin(BasePlugin):
             schema = parameter.get("schema", {}) if isinstance(parameter, dict) else {}
             setting = schema.pop("x-maximum-setting", None)
             if setting:
-                schema["maximum"] = self.app.config[setting]
+                schema["maximum"] = settings.value(setting, self.app)
 
     def _operation_id(self, endpoint: str, method: str) -> str:
         operation_id = f"{endpoint.replace('.', '_').replace('-', '_')}_{method}"

@@ -19,6 +19,8 @@ import time
 
 from flask import current_app
 
+from webapp.settings import current as current_settings
+
 log = logging.getLogger(__name__)
 BROKER_RETRY_AFTER_SECONDS = 2.0
 
@@ -51,7 +53,7 @@ def publish(task_name: str, args=(), kwargs=None, producer=None, **options) -> N
     celery_app = current_app.extensions["celery"]
     with celery_app.producer_or_acquire(producer) as chosen:
         chosen.connection.ensure_connection(
-            max_retries=0, timeout=current_app.config["BROKER_CONNECT_TIMEOUT_SECONDS"], interval_start=0
+            max_retries=0, timeout=current_settings().platform.BROKER_CONNECT_TIMEOUT_SECONDS, interval_start=0
         )
         celery_app.send_task(
             task_name, args=list(args), kwargs=kwargs or {}, retry=False, ignore_result=True, producer=chosen, **options

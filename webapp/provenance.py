@@ -8,8 +8,8 @@ stand-ins), so nothing made in the demo can pass for real data.
 
 from __future__ import annotations
 
-from flask import current_app
+from webapp.settings import current as current_settings
 
 
 def source_label(name: str) -> str:
-    return f"demo-{name}" if current_app.config.get("DEMO_MODE") else name
+    return f"demo-{name}" if current_settings().platform.DEMO_MODE else name

@@ -33,6 +33,8 @@ from flask_smorest import abort
 from limits import RateLimitItem, parse_many
 
 from webapp.http import view_marker
+from webapp.settings import current as current_settings
+from webapp.settings import value as settings_value
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +136,7 @@ def _counters() -> Counters:
 
 def _failure_counters() -> list[tuple[RateLimitItem, str]]:
     """The address's auth-failure counters, one per rate of RATE_LIMIT_AUTH_FAILURES."""
-    items = parse_limits(current_app.config["RATE_LIMIT_AUTH_FAILURES"])
+    items = parse_limits(current_settings().platform.RATE_LIMIT_AUTH_FAILURES)
     address = _client_address()
     return [(item, f"{PREFIX}:authfail:{address}:{item.amount}/{item.get_expiry()}") for item in items]
 
@@ -187,11 +189,11 @@ def check_request() -> None:
         return
     api_key = None if view_marker("_public") else getattr(g, "api_key", None)
     who = f"key:{api_key.id}" if api_key is not None else f"ip:{_client_address()}"
-    shared = parse_limits(current_app.config["RATE_LIMIT_DEFAULT"])
+    shared = parse_limits(current_settings().platform.RATE_LIMIT_DEFAULT)
     limits = [(item, f"{PREFIX}:{who}:{item.amount}/{item.get_expiry()}") for item in shared]
     setting = view_marker("_rate_limit_setting")
     if setting:
-        for item in parse_limits(current_app.config[setting]):
+        for item in parse_limits(settings_value(setting)):
             limits.append((item, f"{PREFIX}:{who}:{request.endpoint}:{item.amount}/{item.get_expiry()}"))
     failures = _failure_counters()
     answer = _counters().run(
@@ -214,7 +216,7 @@ def _add_headers(response):
 
 def init_ratelimit(app: Flask) -> None:
     """Register after authentication (limits are per key). Nothing connects here."""
-    uri = app.config["RATELIMIT_STORAGE_URI"]
+    uri = current_settings(app).platform.RATELIMIT_STORAGE_URI
     client = None
     if not uri.startswith("memory://"):
         client = redis.Redis.from_url(uri, socket_connect_timeout=1, socket_timeout=1)

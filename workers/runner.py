@@ -26,6 +26,7 @@ import time
 
 from config.fields import mask_url
 from config.settings import is_embedded_mongo
+from webapp.settings import current as current_settings
 from workers.embedded import BeatThread, PrivateRedis, WorkerThread, redis_answers
 
 log = logging.getLogger("fido.run")
@@ -142,7 +143,7 @@ def _ensure_admin_key(app) -> tuple[str, bool]:
     """The admin key and whether this process generated it."""
     from webapp.apikeys.services import ensure_key, generate_key
 
-    configured = app.config.get("ADMIN_API_KEY")
+    configured = current_settings(app).platform.ADMIN_API_KEY
     key = configured or generate_key()
     with app.app_context():  # again after the embedded database file was loaded over create_app's
         ensure_key("admin (ADMIN_API_KEY)" if configured else "admin (embedded runner)", "admin", key)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from standins.asset_sources import CoinMarketCapStandin, CryptoCompareStandin, coins, listings
-from tests.support import wait_for
+from tests.support import override_settings, wait_for
 
 ASSET_LIMIT = 250
 CMC_PAGE_SIZE = 200
@@ -39,7 +39,7 @@ def _reset(server, data_attr, data):
 @pytest.fixture
 def cc(_cc_server, app, monkeypatch):
     _reset(_cc_server, "coins", coins(300))
-    monkeypatch.setitem(app.config, "CRYPTOCOMPARE_BASE_URL", _cc_server.url)
+    override_settings(app, monkeypatch, CRYPTOCOMPARE_BASE_URL=_cc_server.url)
     yield _cc_server
     for gate in _cc_server.gates.values():
         gate.set()
@@ -48,8 +48,8 @@ def cc(_cc_server, app, monkeypatch):
 @pytest.fixture
 def cmc(_cmc_server, app, monkeypatch):
     _reset(_cmc_server, "listings", listings(600))
-    monkeypatch.setitem(app.config, "COINMARKETCAP_BASE_URL", _cmc_server.url)
-    monkeypatch.setitem(app.config, "COINMARKETCAP_API_KEY", "test-cmc-key")
+    override_settings(app, monkeypatch, COINMARKETCAP_BASE_URL=_cmc_server.url)
+    override_settings(app, monkeypatch, COINMARKETCAP_API_KEY="test-cmc-key")
     yield _cmc_server
     for gate in _cmc_server.gates.values():
         gate.set()
@@ -65,7 +65,7 @@ def sources(app, cc, cmc, monkeypatch):
         "ASSET_RETRY_BACKOFF_MS": 20,
         "ASSET_HTTP_TIMEOUT_SECONDS": 5,
     }.items():
-        monkeypatch.setitem(app.config, key, value)
+        override_settings(app, monkeypatch, **{key: value})
     yield cc, cmc
     # A test ends only when none of its runs is still going, so no page task of one test can reach
     # the next test's stand-ins or database.

@@ -12,15 +12,15 @@ import pytest
 
 from standins.asset_sources import cmc_error
 from tests.assets.conftest import ASSET_LIMIT, CMC_PAGE_SIZE
-from tests.support import ROOT, manage_env, run_manage, wait_for
+from tests.support import ROOT, manage_env, override_settings, run_manage, wait_for
 from webapp.assets.models import IngestionRun
 
 
 @pytest.fixture
 def default_retry_sources(app, cc, cmc, monkeypatch):
     """Both stand-ins with small limits; retry settings left at their defaults."""
-    monkeypatch.setitem(app.config, "ASSET_LIMIT", ASSET_LIMIT)
-    monkeypatch.setitem(app.config, "COINMARKETCAP_PAGE_SIZE", CMC_PAGE_SIZE)
+    override_settings(app, monkeypatch, ASSET_LIMIT=ASSET_LIMIT)
+    override_settings(app, monkeypatch, COINMARKETCAP_PAGE_SIZE=CMC_PAGE_SIZE)
     assert (app.config["ASSET_PAGE_MAX_RETRIES"], app.config["ASSET_RETRY_BACKOFF_MS"]) == (4, 1000)
     yield cc, cmc
     for server in (cc, cmc):
@@ -53,7 +53,7 @@ def test_ingest_wait_follows_progress_while_page_tasks_are_held(default_retry_so
     # Slow upstream: held pages answer only when released (the HTTP timeout is raised above the
     # stand-in's 30 s hold, so no page gives up meanwhile). Hold more pages than the worker has
     # threads: every thread is busy and page tasks queue behind them.
-    monkeypatch.setitem(app.config, "ASSET_HTTP_TIMEOUT_SECONDS", 60)
+    override_settings(app, monkeypatch, ASSET_HTTP_TIMEOUT_SECONDS=60)
     gates = [cc.hold_page(page) for page in range(3)] + [cmc.hold_page(page) for page in range(3)]
     proc = subprocess.Popen(
         [sys.executable, "manage.py", "ingest", "--wait"], cwd=ROOT, env=manage_env(), stdout=subprocess.PIPE, text=True

@@ -8,7 +8,7 @@ from decimal import Decimal
 from standins.asset_sources import cc_error, cmc_error
 from standins.server import Reply
 from tests.assets.conftest import ingest, start_run, wait_finished
-from tests.support import wait_for
+from tests.support import override_settings, wait_for
 
 
 def _assets(client, headers, **query):
@@ -83,7 +83,7 @@ def test_second_concurrent_run_is_refused_with_the_running_id(sources, worker, c
 
 def test_a_page_failing_once_is_retried_and_the_run_succeeds(sources, worker, client, admin_headers, app, monkeypatch):
     cc, cmc = sources
-    monkeypatch.setitem(app.config, "ASSET_HTTP_TIMEOUT_SECONDS", 1)
+    override_settings(app, monkeypatch, ASSET_HTTP_TIMEOUT_SECONDS=1)
     cc.fail_page(1, Reply(503, {"Message": "busy"}))
     cmc.fail_page(2, cmc_error(429, 1008, "You've exceeded your API Key's HTTP request rate limit."))
     cmc.fail_page(0, Reply(200, "{}", delay=1.5))  # longer than the 1 s client timeout

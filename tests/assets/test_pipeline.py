@@ -9,8 +9,10 @@ import pytest
 from bson import ObjectId
 
 from standins.server import Reply
+from tests.support import override_settings
 from webapp.assets import pipeline, sources
-from webapp.assets.models import AssetItem, AssetSnapshot, IngestionLock, IngestionRun, utcnow
+from webapp.assets.models import AssetItem, AssetSnapshot, IngestionLock, IngestionRun
+from webapp.clock import utcnow_ms as utcnow
 from webapp.errors import Conflict
 
 
@@ -78,7 +80,7 @@ def _snapshot(age: timedelta, published: bool = True) -> ObjectId:
 
 
 def test_retention_removes_old_snapshots_but_never_the_latest(app, monkeypatch):
-    monkeypatch.setitem(app.config, "ASSET_SNAPSHOT_RETENTION_SECONDS", 3600)
+    override_settings(app, monkeypatch, ASSET_SNAPSHOT_RETENTION_SECONDS=3600)
     old, older = _snapshot(timedelta(hours=2)), _snapshot(timedelta(hours=3))
     assert pipeline.remove_old_snapshots() == 1  # `old` is the latest: it stays
     assert [s.id for s in AssetSnapshot.objects] == [old]
@@ -89,7 +91,7 @@ def test_retention_removes_old_snapshots_but_never_the_latest(app, monkeypatch):
 
 
 def test_prices_are_parsed_exactly(app, cmc, monkeypatch):
-    monkeypatch.setitem(app.config, "COINMARKETCAP_PAGE_SIZE", 10)
+    override_settings(app, monkeypatch, COINMARKETCAP_PAGE_SIZE=10)
     cmc.script(
         Reply(
             200,
@@ -125,7 +127,7 @@ def test_failures_are_classified(app, cmc, reply, kind):
 
 
 def test_an_unreachable_source_is_transient(app, monkeypatch):
-    monkeypatch.setitem(app.config, "CRYPTOCOMPARE_BASE_URL", "http://127.0.0.1:9")
+    override_settings(app, monkeypatch, CRYPTOCOMPARE_BASE_URL="http://127.0.0.1:9")
     with pytest.raises(sources.TransientSourceError):
         sources.fetch_ranking_page(0)
 

@@ -9,6 +9,7 @@ import requests
 from standins.asset_sources import CoinMarketCapStandin, CryptoCompareStandin
 from standins.market import SyntheticMarket
 from standins.price_providers import BtcWalk, CoinbaseStandin, CoinGeckoStandin
+from tests.support import override_settings
 from webapp.prices import services
 
 
@@ -16,8 +17,8 @@ def test_both_price_stand_ins_walk_one_consistent_price(app, monkeypatch):
     walk = BtcWalk(seed=7)
     gecko, coinbase = CoinGeckoStandin(walk=walk).start(), CoinbaseStandin(walk=walk).start()
     try:
-        monkeypatch.setitem(app.config, "COINGECKO_BASE_URL", gecko.url)
-        monkeypatch.setitem(app.config, "COINBASE_BASE_URL", coinbase.url)
+        override_settings(app, monkeypatch, COINGECKO_BASE_URL=gecko.url)
+        override_settings(app, monkeypatch, COINBASE_BASE_URL=coinbase.url)
         quotes = [services.fetch_coingecko() for _ in range(5)] + [services.fetch_coinbase() for _ in range(5)]
     finally:
         gecko.stop()

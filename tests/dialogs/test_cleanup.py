@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from tasks.dialogs import cleanup_stale
 from tests.dialogs.conftest import T0
-from tests.support import run_manage
+from tests.support import override_settings, run_manage
 from webapp.dialogs import services
 from webapp.dialogs.models import Dialog
 from webapp.errors import NotFound
@@ -40,7 +40,7 @@ def test_only_pending_dialogs_idle_longer_than_the_ttl_are_deleted(app, worker):
 
 
 def test_ttl_comes_from_settings_and_older_than_overrides_it(app, worker, monkeypatch):
-    monkeypatch.setitem(app.config, "DIALOG_CONSENT_TTL_SECONDS", 60)
+    override_settings(app, monkeypatch, DIALOG_CONSENT_TTL_SECONDS=60)
     _pending(2, T0)
     assert cleanup_stale.delay(now=(T0 + timedelta(seconds=59)).isoformat()).get(timeout=10) == {"deleted": 0}
     late = (T0 + timedelta(seconds=61)).isoformat()
@@ -49,7 +49,7 @@ def test_ttl_comes_from_settings_and_older_than_overrides_it(app, worker, monkey
 
 
 def test_works_in_bounded_batches(app, worker, monkeypatch):
-    monkeypatch.setitem(app.config, "DIALOG_CLEANUP_BATCH_SIZE", 7)
+    override_settings(app, monkeypatch, DIALOG_CLEANUP_BATCH_SIZE=7)
     _pending(30, T0)
     assert len(services.find_stale_batch(T0 + timedelta(seconds=1), 7)) == 7
     now = (T0 + timedelta(seconds=TTL + 1)).isoformat()
@@ -70,7 +70,7 @@ def test_consent_arriving_between_finding_and_deleting_wins(app):
 
 
 def test_consents_during_a_concurrent_run_are_never_lost(app, monkeypatch):
-    monkeypatch.setitem(app.config, "DIALOG_CLEANUP_BATCH_SIZE", 5)
+    override_settings(app, monkeypatch, DIALOG_CLEANUP_BATCH_SIZE=5)
     _pending(200, T0)
     granted, deleted = [], []
 
@@ -97,7 +97,7 @@ def test_consents_during_a_concurrent_run_are_never_lost(app, monkeypatch):
 
 
 def test_two_runs_at_once_delete_each_dialog_once(app, worker, monkeypatch):
-    monkeypatch.setitem(app.config, "DIALOG_CLEANUP_BATCH_SIZE", 10)
+    override_settings(app, monkeypatch, DIALOG_CLEANUP_BATCH_SIZE=10)
     _pending(150, T0)
     services.append_message("c", "keep", "t", "EN", now=T0)
     services.grant_consent("keep")
@@ -109,7 +109,7 @@ def test_two_runs_at_once_delete_each_dialog_once(app, worker, monkeypatch):
 
 
 def test_two_threads_at_once_delete_each_dialog_once(app, monkeypatch):
-    monkeypatch.setitem(app.config, "DIALOG_CLEANUP_BATCH_SIZE", 10)
+    override_settings(app, monkeypatch, DIALOG_CLEANUP_BATCH_SIZE=10)
     _pending(150, T0)
     counts = []
     barrier = threading.Barrier(2)

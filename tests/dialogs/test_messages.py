@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from tests.support import override_settings
 from webapp.dialogs import services
 from webapp.dialogs.models import Dialog
 
@@ -58,7 +59,7 @@ def test_granted_dialog_is_closed_409(dialogs):
 
 
 def test_dialog_full_is_409(app, dialogs, monkeypatch):
-    monkeypatch.setitem(app.config, "DIALOG_MAX_MESSAGES", 2)
+    override_settings(app, monkeypatch, DIALOG_MAX_MESSAGES=2)
     assert dialogs.message("c", "d").status_code == 201
     assert dialogs.message("c", "d").status_code == 201
     response = dialogs.message("c", "d")

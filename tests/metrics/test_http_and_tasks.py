@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from standins.twilio import error_reply
 from tests.metrics.conftest import scrape, value
-from tests.support import wait_for
+from tests.support import override_settings, wait_for
 from tests.transactions.helpers import make_txn, make_user, settled
 
 
@@ -57,7 +57,7 @@ def test_task_outcomes_succeeded_failed_retried(client, write_headers, worker, t
 
 
 def test_metrics_token_is_a_bearer_token_when_set(client, app, monkeypatch):
-    monkeypatch.setitem(app.config, "METRICS_TOKEN", "s3cret-scrape-token")
+    override_settings(app, monkeypatch, METRICS_TOKEN="s3cret-scrape-token")
     refused = client.get("/metrics")
     assert refused.status_code == 401
     assert refused.get_json()["code"] == 401 and "s3cret" not in refused.get_data(as_text=True)

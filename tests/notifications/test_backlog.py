@@ -6,6 +6,7 @@ import pytest
 import redis
 from bson import ObjectId
 
+from tests.support import override_settings
 from tests.transactions.helpers import make_txn, make_user
 from webapp.notifications import pacing, services, sweeper
 from webapp.transactions import services as transactions
@@ -33,9 +34,9 @@ def test_one_live_task_per_notification(client, write_headers, user, app, paused
     assert queued(app) == 1 and note(txn["id"])["publishes"] == 1
     assert sweeper.sweep() == {"enqueued": 0, "reclaimed": 0}  # its task is live (within the grace)
     # Past the grace with the task lost: the sweeper publishes one, once per grace, not per sweep.
-    monkeypatch.setitem(app.config, "NOTIFICATION_PENDING_GRACE_SECONDS", 0)
+    override_settings(app, monkeypatch, NOTIFICATION_PENDING_GRACE_SECONDS=0)
     assert sweeper.sweep()["enqueued"] == 1
-    monkeypatch.setitem(app.config, "NOTIFICATION_PENDING_GRACE_SECONDS", 30)
+    override_settings(app, monkeypatch, NOTIFICATION_PENDING_GRACE_SECONDS=30)
     assert sweeper.sweep()["enqueued"] == 0 and queued(app) == 2 and note(txn["id"])["publishes"] == 2
 
 
@@ -43,21 +44,21 @@ def test_the_sweeper_first_catches_a_creation_whose_stats_step_is_late(
     client, write_headers, user, app, paused_worker, monkeypatch
 ):
     txn = make_txn(client, write_headers, user["id"])
-    monkeypatch.setitem(app.config, "NOTIFICATION_PENDING_GRACE_SECONDS", 0)
+    override_settings(app, monkeypatch, NOTIFICATION_PENDING_GRACE_SECONDS=0)
     assert sweeper.sweep()["enqueued"] == 1
     assert not transactions.publish_first_sms(txn["id"])  # the late statistics step publishes no second one
     assert queued(app) == 1
 
 
 def test_a_deferred_task_waits_for_its_own_slot(client, write_headers, user, twilio, app, paused_worker, monkeypatch):
-    monkeypatch.setitem(app.config, "SMS_RATE_LIMIT", "1 per minute")  # one send per 60 s
+    override_settings(app, monkeypatch, SMS_RATE_LIMIT="1 per minute")  # one send per 60 s
     ids = [make_txn(client, write_headers, user["id"])["id"] for _ in range(4)]
     assert services.deliver(ids[0])["result"] == "sent"
     second, third = services.deliver(ids[1]), services.deliver(ids[2])
     assert second["result"] == third["result"] == "deferred"
     assert 50 < second["countdown"] <= 60 and 110 < third["countdown"] <= 120  # consecutive slots
     # Deferred to its slot: the sweeper sees a live task even with no grace at all.
-    monkeypatch.setitem(app.config, "NOTIFICATION_PENDING_GRACE_SECONDS", 0)
+    override_settings(app, monkeypatch, NOTIFICATION_PENDING_GRACE_SECONDS=0)
     due = note(ids[1])["due_at"]
     assert sweeper.sweep()["enqueued"] == 1  # only ids[3], whose stats step never ran here
     assert note(ids[1])["due_at"] == due
@@ -68,7 +69,7 @@ def test_a_deferred_task_waits_for_its_own_slot(client, write_headers, user, twi
 
 
 def test_finished_or_skipped_sms_book_no_slot(client, write_headers, user, app, paused_worker, monkeypatch):
-    monkeypatch.setitem(app.config, "SMS_RATE_LIMIT", "1 per minute")
+    override_settings(app, monkeypatch, SMS_RATE_LIMIT="1 per minute")
     ids = [make_txn(client, write_headers, user["id"])["id"] for _ in range(3)]
     assert [services.deliver(i)["result"] for i in ids] == ["skipped"] * 3  # Twilio not configured
     assert services.deliver(ids[0])["result"] == "noop"

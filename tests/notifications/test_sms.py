@@ -9,7 +9,7 @@ from bson import ObjectId
 from standins.server import Reply
 from standins.twilio import FROM_NUMBER, error_reply
 from tasks.notifications import send_sms, sweep_pending
-from tests.support import wait_for
+from tests.support import override_settings, wait_for
 from tests.transactions.helpers import broker_down, make_txn, make_user, settled, stats_current
 from webapp import outbox
 from webapp.clock import utcnow
@@ -41,7 +41,7 @@ def test_happy_path_sends_one_sms_with_the_text(client, write_headers, worker, t
 def test_debit_text_and_status_callback_when_public_url_set(
     client, write_headers, worker, twilio, user, app, monkeypatch
 ):
-    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://fido.example.com/")
+    override_settings(app, monkeypatch, PUBLIC_BASE_URL="https://fido.example.com/")
     txn = make_txn(client, write_headers, user["id"], transaction_type="debit", transaction_amount="5", currency="USD")
     settled(client, write_headers, txn["id"])
     message = twilio.messages[-1]
@@ -65,7 +65,7 @@ def test_429_is_retried(client, write_headers, worker, twilio, user):
 
 
 def test_transient_errors_give_up_after_the_bound(client, write_headers, worker, twilio, user, app, monkeypatch):
-    monkeypatch.setitem(app.config, "SMS_MAX_RETRIES", 2)
+    override_settings(app, monkeypatch, SMS_MAX_RETRIES=2)
     twilio.script(*[error_reply(503, 20503, "Service Unavailable")] * 5)
     done = settled(client, write_headers, make_txn(client, write_headers, user["id"])["id"])
     assert done["notification"]["status"] == "failed" and done["notification"]["error_code"] == "20503"
@@ -80,8 +80,8 @@ def test_permanent_error_fails_at_once_with_code(client, write_headers, worker, 
 
 
 def test_timeout_is_never_resent(client, write_headers, worker, twilio, user, app, monkeypatch):
-    monkeypatch.setitem(app.config, "TWILIO_TIMEOUT_SECONDS", 0.3)
-    monkeypatch.setitem(app.config, "NOTIFICATION_PENDING_GRACE_SECONDS", 0)
+    override_settings(app, monkeypatch, TWILIO_TIMEOUT_SECONDS=0.3)
+    override_settings(app, monkeypatch, NOTIFICATION_PENDING_GRACE_SECONDS=0)
     twilio.script(Reply(201, {"sid": "SM" + "0" * 32}, delay=1.5))
     txn = make_txn(client, write_headers, user["id"])
 
@@ -96,7 +96,7 @@ def test_timeout_is_never_resent(client, write_headers, worker, twilio, user, ap
     assert services.send_transaction_sms(txn["id"]) == {"result": "noop"}
     assert len(twilio.requests) == 1
     # Even past NOTIFICATION_STUCK_SECONDS the sweeper leaves it: only a receipt may move it on.
-    monkeypatch.setitem(app.config, "NOTIFICATION_STUCK_SECONDS", 0)
+    override_settings(app, monkeypatch, NOTIFICATION_STUCK_SECONDS=0)
     assert sweeper.sweep() == {"enqueued": 0, "reclaimed": 0}
     assert len(twilio.requests) == 1
 
@@ -107,7 +107,7 @@ def test_sweeper_resumes_a_send_whose_worker_died_after_claiming(
     txn = make_txn(client, write_headers, user["id"])
     assert store.claim_sms(ObjectId(txn["id"]), utcnow())  # a worker claims it, then dies before calling Twilio
     assert sweeper.sweep() == {"enqueued": 0, "reclaimed": 0}  # not stuck yet
-    monkeypatch.setitem(app.config, "NOTIFICATION_STUCK_SECONDS", 0)
+    override_settings(app, monkeypatch, NOTIFICATION_STUCK_SECONDS=0)
     assert sweeper.sweep() == {"enqueued": 1, "reclaimed": 1}
     paused_worker.start()  # consumes the original message and the sweeper's: one of them sends
     done = settled(client, write_headers, txn["id"])
@@ -116,8 +116,8 @@ def test_sweeper_resumes_a_send_whose_worker_died_after_claiming(
 
 
 def test_sweeper_waits_for_a_scheduled_retry(client, write_headers, twilio, user, app, monkeypatch, paused_worker):
-    monkeypatch.setitem(app.config, "NOTIFICATION_PENDING_GRACE_SECONDS", 0)
-    monkeypatch.setitem(app.config, "SMS_RETRY_BACKOFF_SECONDS", 600)
+    override_settings(app, monkeypatch, NOTIFICATION_PENDING_GRACE_SECONDS=0)
+    override_settings(app, monkeypatch, SMS_RETRY_BACKOFF_SECONDS=600)
     txn = make_txn(client, write_headers, user["id"])
     twilio.script(Reply(429, {"code": 20429, "message": "Too Many Requests", "status": 429}))
     outcome = services.send_transaction_sms(txn["id"])
@@ -173,7 +173,7 @@ def test_the_twilio_client_logs_no_request_details(client, write_headers, worker
 def test_redis_down_while_posting_then_the_sweeper_sends(
     client, write_headers, worker, twilio, user, app, celery_app, monkeypatch
 ):
-    monkeypatch.setitem(app.config, "NOTIFICATION_PENDING_GRACE_SECONDS", 0)
+    override_settings(app, monkeypatch, NOTIFICATION_PENDING_GRACE_SECONDS=0)
     with broker_down(celery_app):
         assert outbox.enqueue("notifications.send_sms", str(ObjectId())) is False  # the real publish path fails
         response = client.post(

@@ -5,6 +5,7 @@ from bson import ObjectId
 from twilio.request_validator import RequestValidator
 
 from standins.twilio import AUTH_TOKEN
+from tests.support import override_settings
 from tests.transactions.helpers import make_txn, make_user, settled
 from webapp.transactions.models import Transaction
 
@@ -57,7 +58,7 @@ def test_bad_or_missing_signature_is_403_and_changes_nothing(client, write_heade
 
 
 def test_public_base_url_is_the_signed_url(client, write_headers, sent, app, monkeypatch):
-    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://fido.example.com/")
+    override_settings(app, monkeypatch, PUBLIC_BASE_URL="https://fido.example.com/")
     params = _callback(sent["notification"]["message_sid"], "delivered")
     assert _post(client, PATH, params).status_code == 403  # signed for the internal URL
     assert _post(client, PATH, params, signed_url=f"https://fido.example.com{PATH}").status_code == 204
@@ -75,7 +76,7 @@ def test_receipt_for_an_ambiguous_send_is_matched_by_transaction(client, write_h
 
 
 def test_no_auth_token_configured_is_403(client, sent, app, monkeypatch):
-    monkeypatch.setitem(app.config, "TWILIO_AUTH_TOKEN", None)
+    override_settings(app, monkeypatch, TWILIO_AUTH_TOKEN=None)
     assert _post(client, PATH, _callback(sent["notification"]["message_sid"], "delivered")).status_code == 403
 
 

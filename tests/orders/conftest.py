@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.support import override_settings
 from webapp.prices.services import store_quote
 
 RATES = {"EUR": Decimal("61234.12"), "GBP": Decimal("52100.50"), "USD": Decimal("67012.34")}
@@ -17,4 +18,4 @@ def quote(app):
 
 @pytest.fixture
 def small_cap(app, monkeypatch):
-    monkeypatch.setitem(app.config, "BTC_ORDER_CAP", "1")
+    override_settings(app, monkeypatch, BTC_ORDER_CAP="1")

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from pymongo.errors import PyMongoError
 
+from tests.support import override_settings
 from webapp.orders.models import CapLedger, Order
 from webapp.prices.services import store_quote
 
@@ -15,8 +16,8 @@ RATES = {"EUR": Decimal("50000"), "GBP": Decimal("40000"), "USD": Decimal("60000
 
 @pytest.fixture
 def cap_one_btc(app, monkeypatch):
-    monkeypatch.setitem(app.config, "BTC_ORDER_CAP", "1")
-    monkeypatch.setitem(app.config, "RATE_LIMIT_ORDERS", "100000 per minute")
+    override_settings(app, monkeypatch, BTC_ORDER_CAP="1")
+    override_settings(app, monkeypatch, RATE_LIMIT_ORDERS="100000 per minute")
     store_quote("coingecko", RATES)
 
 

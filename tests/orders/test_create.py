@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import pytest
 
+from tests.support import override_settings
 from webapp.orders.models import Order
 from webapp.orders.services import btc_for
 from webapp.prices.services import store_quote
@@ -55,7 +56,7 @@ def test_btc_amount_is_the_exact_ceiling(amount, rate, expected):
 
 
 def test_created_order_shape(client, write_headers, app, monkeypatch):
-    monkeypatch.setitem(app.config, "BTC_ORDER_CAP", "1000000000")
+    override_settings(app, monkeypatch, BTC_ORDER_CAP="1000000000")
     set_rate("61234.12")
     response = post(client, write_headers, {"currency": "EUR", "amount": 69})
     assert response.status_code == 201
@@ -79,7 +80,7 @@ def test_created_order_shape(client, write_headers, app, monkeypatch):
 
 
 def test_largest_amount(client, write_headers, app, monkeypatch):
-    monkeypatch.setitem(app.config, "BTC_ORDER_CAP", "1000000000")
+    override_settings(app, monkeypatch, BTC_ORDER_CAP="1000000000")
     set_rate("61234.12", "USD")
     body = post(client, write_headers, {"currency": "USD", "amount": "999999999.99"}).json
     assert body["amount"] == "999999999.99"
@@ -155,7 +156,7 @@ def test_missing_price_is_503(client, write_headers):
 
 
 def test_stale_price_is_503(client, write_headers, app, monkeypatch):
-    monkeypatch.setitem(app.config, "BTC_PRICE_MAX_AGE_SECONDS", 60)
+    override_settings(app, monkeypatch, BTC_PRICE_MAX_AGE_SECONDS=60)
     rates = {"EUR": Decimal("1"), "GBP": Decimal("1"), "USD": Decimal("1")}
     store_quote("coingecko", rates, fetched_at=datetime.now(UTC) - timedelta(seconds=61))
     response = post(client, write_headers, {"currency": "EUR", "amount": "5"})

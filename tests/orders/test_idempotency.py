@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.support import make_key
+from tests.support import make_key, override_settings
 from webapp.orders import services
 from webapp.orders.models import IdempotencyRecord, Order
 from webapp.prices.services import store_quote
@@ -16,7 +16,7 @@ RATES = {"EUR": Decimal("50000"), "GBP": Decimal("40000"), "USD": Decimal("60000
 
 @pytest.fixture(autouse=True)
 def _setup(app, monkeypatch):
-    monkeypatch.setitem(app.config, "RATE_LIMIT_ORDERS", "100000 per minute")
+    override_settings(app, monkeypatch, RATE_LIMIT_ORDERS="100000 per minute")
     store_quote("coinbase", RATES)
 
 
@@ -71,9 +71,9 @@ def test_longest_and_punctuated_keys_are_accepted(client, write_key):
 
 
 def test_refused_request_releases_the_key(client, write_key, app, monkeypatch):
-    monkeypatch.setitem(app.config, "BTC_ORDER_CAP", "0.001")
+    override_settings(app, monkeypatch, BTC_ORDER_CAP="0.001")
     assert order(client, write_key, "retry-me").status_code == 409  # 0.002 BTC > cap
-    monkeypatch.setitem(app.config, "BTC_ORDER_CAP", "1")
+    override_settings(app, monkeypatch, BTC_ORDER_CAP="1")
     response = order(client, write_key, "retry-me")
     assert response.status_code == 201 and "Idempotent-Replayed" not in response.headers
 
@@ -88,7 +88,7 @@ def test_expired_key_can_be_used_again(client, write_key):
 
 
 def test_record_lives_for_the_configured_ttl(client, write_key, app, monkeypatch):
-    monkeypatch.setitem(app.config, "IDEMPOTENCY_TTL_SECONDS", 86400)
+    override_settings(app, monkeypatch, IDEMPOTENCY_TTL_SECONDS=86400)
     order(client, write_key, "ttl")
     record = IdempotencyRecord._get_collection().find_one()
     assert record["expires_at"] - record["created_at"] == timedelta(seconds=86400)

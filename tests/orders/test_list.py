@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from tests.orders.factories import order_docs
+from tests.support import override_settings
 from webapp.orders.models import Order
 from webapp.pagination import encode_cursor
 from webapp.prices.services import store_quote
@@ -14,7 +15,7 @@ from webapp.prices.services import store_quote
 
 @pytest.fixture(autouse=True)
 def _price(app, monkeypatch):
-    monkeypatch.setitem(app.config, "RATE_LIMIT_ORDERS", "100000 per minute")
+    override_settings(app, monkeypatch, RATE_LIMIT_ORDERS="100000 per minute")
     store_quote("coinbase", {"EUR": Decimal("50000"), "GBP": Decimal("40000"), "USD": Decimal("60000")})
 
 

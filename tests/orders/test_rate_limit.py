@@ -4,12 +4,12 @@ from decimal import Decimal
 
 from limits import parse
 
-from tests.support import make_key
+from tests.support import make_key, override_settings
 from webapp.prices.services import store_quote
 
 
 def test_order_creation_limit_per_key(client, app, monkeypatch):
-    monkeypatch.setitem(app.config, "RATE_LIMIT_ORDERS", "3 per minute")
+    override_settings(app, monkeypatch, RATE_LIMIT_ORDERS="3 per minute")
     store_quote("coinbase", {"EUR": Decimal("50000"), "GBP": Decimal("40000"), "USD": Decimal("60000")})
     first, second = make_key("write", "a"), make_key("write", "b")
 
@@ -28,9 +28,9 @@ def test_order_creation_limit_per_key(client, app, monkeypatch):
 
 def test_default_limit_still_applies_to_orders(client, app, monkeypatch, write_headers):
     """RATE_LIMIT_ORDERS is added to, not substituted for, RATE_LIMIT_DEFAULT."""
-    monkeypatch.setitem(app.config, "RATE_LIMIT_DEFAULT", "7 per minute")
+    override_settings(app, monkeypatch, RATE_LIMIT_DEFAULT="7 per minute")
     default = parse(app.config["RATE_LIMIT_DEFAULT"]).amount
-    monkeypatch.setitem(app.config, "RATE_LIMIT_ORDERS", "100000 per minute")
+    override_settings(app, monkeypatch, RATE_LIMIT_ORDERS="100000 per minute")
     store_quote("coinbase", {"EUR": Decimal("50000"), "GBP": Decimal("40000"), "USD": Decimal("60000")})
     body = {"currency": "EUR", "amount": "1"}
     codes = [client.post("/api/v1/orders", json=body, headers=write_headers).status_code for _ in range(default + 1)]

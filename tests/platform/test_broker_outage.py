@@ -9,7 +9,7 @@ from bson import ObjectId
 
 from tasks.notifications import sweep_pending
 from tasks.transactions import sweep_stats
-from tests.support import wait_for
+from tests.support import override_settings, wait_for
 from tests.transactions.helpers import TXN_FIELDS, broker_down, make_user, settled, stats_current
 from webapp.assets.models import IngestionLock, IngestionRun
 from webapp.notifications import sweeper
@@ -21,7 +21,7 @@ from webapp.transactions.models import Transaction, UserStats
 def test_every_write_answers_and_the_outbox_catches_up_once(
     client, write_headers, admin_headers, worker, twilio, app, celery_app, monkeypatch
 ):
-    monkeypatch.setitem(app.config, "NOTIFICATION_PENDING_GRACE_SECONDS", 0)
+    override_settings(app, monkeypatch, NOTIFICATION_PENDING_GRACE_SECONDS=0)
     store_quote("coingecko", {"EUR": Decimal("50000"), "GBP": Decimal("40000"), "USD": Decimal("60000")})
     user = make_user(client, write_headers)
     with broker_down(celery_app):

@@ -14,6 +14,7 @@ import pytest
 from config.settings import ConfigError, load_config
 from webapp.crypto import FieldCipher, UndecryptableValue, build_cipher, new_key
 from webapp.dialogs.models import Dialog
+from webapp.settings import build as build_settings
 from webapp.transactions.models import Transaction
 from webapp.users.models import User
 
@@ -96,13 +97,13 @@ def test_a_cipher_opens_every_configured_key_and_refuses_an_unknown_one():
 
 
 def test_embedded_key_file_is_made_once_with_mode_0600(tmp_path, caplog):
-    config = {"MONGO_URI": "mongomock://localhost/x", "EMBEDDED_DB_PATH": str(tmp_path / "e.db"), "SECRET_KEY": "s"}
-    first = build_cipher(config)
+    values = {"MONGO_URI": "mongomock://localhost/x", "EMBEDDED_DB_PATH": str(tmp_path / "e.db"), "SECRET_KEY": "s"}
+    first = build_cipher(build_settings(values).platform)
     key_file = tmp_path / "e.db.key"
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
     assert "key generated" in caplog.text
-    assert build_cipher(config).open(first.seal("Kwame")) == "Kwame"
-    in_memory = build_cipher({**config, "EMBEDDED_DB_PATH": ""})
+    assert build_cipher(build_settings(values).platform).open(first.seal("Kwame")) == "Kwame"
+    in_memory = build_cipher(build_settings({**values, "EMBEDDED_DB_PATH": ""}).platform)
     assert in_memory.primary != first.primary
 
 

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.support import override_settings
+
 
 def assert_envelope(response, status):
     assert response.status_code == status
@@ -28,7 +30,7 @@ def test_405_carries_allow(client, admin_headers):
 
 
 def test_413_for_body_over_max_content_length(client, admin_headers, app, monkeypatch):
-    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
+    override_settings(app, monkeypatch, MAX_CONTENT_LENGTH=1024)
     response = client.post("/api/v1/api-keys", headers=admin_headers, json={"name": "x" * 2000, "scope": "read"})
     assert_envelope(response, 413)
 

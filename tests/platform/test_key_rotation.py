@@ -9,6 +9,7 @@ import threading
 from tests.support import wait_for
 from webapp.crypto import FieldCipher, build_cipher, new_key
 from webapp.dialogs.models import Dialog
+from webapp.settings import changed, current
 from webapp.transactions.models import Transaction
 from webapp.users.models import User
 
@@ -17,7 +18,7 @@ USERS = 260  # more than one page (200) of users
 
 def _cipher(app, *keys: str) -> FieldCipher:
     """The cipher a restart with FIELD_ENCRYPTION_KEYS=keys would build (same index key)."""
-    return build_cipher({**app.config, "FIELD_ENCRYPTION_KEYS": keys})
+    return build_cipher(changed(current(app), FIELD_ENCRYPTION_KEYS=keys).platform)
 
 
 def _person(n: int) -> dict:
@@ -103,7 +104,7 @@ def test_a_write_racing_the_reseal_does_not_leave_the_other_fields_under_the_old
 ):
     """The compare-and-set of a document loses to a concurrent write of one of its fields (a renamed
     user); the document is read again and its other fields are still resealed."""
-    from webapp.encryption.rows import _reseal_one
+    from webapp.reseal import _reseal_one
 
     old, new = new_key(), new_key()
     monkeypatch.setitem(app.extensions, "field_cipher", _cipher(app, old))

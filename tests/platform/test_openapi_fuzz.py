@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from tests.support import override_settings
+
 # The 422s a JSON schema cannot state (a rule across two fields, or against stored state), each for
 # one operation and one field: anything else a schema-valid request is refused for is a document bug.
 UNSTATABLE_422 = {
@@ -75,8 +77,8 @@ def seed_running_service():
 def api_schema(app, monkeypatch):
     # The run sends thousands of requests from one address, a third of them without a key on
     # purpose: the limits under test elsewhere would turn the rest of the run into 429s.
-    monkeypatch.setitem(app.config, "RATE_LIMIT_DEFAULT", "1000000 per minute")
-    monkeypatch.setitem(app.config, "RATE_LIMIT_AUTH_FAILURES", "1000000 per minute")
+    override_settings(app, monkeypatch, RATE_LIMIT_DEFAULT="1000000 per minute")
+    override_settings(app, monkeypatch, RATE_LIMIT_AUTH_FAILURES="1000000 per minute")
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], deterministic=True)
     # 410 (a revoked dialog) is about stored state, never the request's shape, like 404 and 409.

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import redis
 
-from tests.support import make_key
+from tests.support import make_key, override_settings
 from webapp.prices.services import store_quote
 from webapp.ratelimit import Counters, parse_limits
 
@@ -16,7 +16,7 @@ HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 
 
 def test_limit_headers_and_429_per_key(app, client, monkeypatch):
-    monkeypatch.setitem(app.config, "RATE_LIMIT_DEFAULT", "5 per minute")
+    override_settings(app, monkeypatch, RATE_LIMIT_DEFAULT="5 per minute")
     key_a, key_b = make_key("admin"), make_key("admin")
     for i in range(5):
         response = client.get("/api/v1/api-keys", headers={"X-API-Key": key_a})
@@ -36,7 +36,7 @@ def test_limit_headers_and_429_per_key(app, client, monkeypatch):
 
 
 def test_default_budget_is_shared_by_all_routes(app, client, monkeypatch):
-    monkeypatch.setitem(app.config, "RATE_LIMIT_DEFAULT", "4 per minute")
+    override_settings(app, monkeypatch, RATE_LIMIT_DEFAULT="4 per minute")
     headers = {"X-API-Key": make_key("admin")}
     codes = [
         client.get("/api/v1/api-keys", headers=headers).status_code,
@@ -50,8 +50,8 @@ def test_default_budget_is_shared_by_all_routes(app, client, monkeypatch):
 
 
 def test_orders_limit_applies_on_top_of_the_shared_budget(app, client, monkeypatch):
-    monkeypatch.setitem(app.config, "RATE_LIMIT_DEFAULT", "10 per minute")
-    monkeypatch.setitem(app.config, "RATE_LIMIT_ORDERS", "2 per minute")
+    override_settings(app, monkeypatch, RATE_LIMIT_DEFAULT="10 per minute")
+    override_settings(app, monkeypatch, RATE_LIMIT_ORDERS="2 per minute")
     store_quote("coinbase", {"EUR": Decimal("50000"), "GBP": Decimal("40000"), "USD": Decimal("60000")})
     headers = {"X-API-Key": make_key("write")}
     body = {"currency": "EUR", "amount": "1"}
@@ -65,7 +65,7 @@ def test_orders_limit_applies_on_top_of_the_shared_budget(app, client, monkeypat
 
 
 def test_failed_authentication_is_limited_per_address(app, client, monkeypatch):
-    monkeypatch.setitem(app.config, "RATE_LIMIT_AUTH_FAILURES", "3 per minute")
+    override_settings(app, monkeypatch, RATE_LIMIT_AUTH_FAILURES="3 per minute")
     good = {"X-API-Key": make_key("read")}
     assert client.get("/api/v1/users", headers=good).status_code == 200
     wrong = [client.get("/api/v1/users", headers={"X-API-Key": f"fido_wrong{i}"}) for i in range(4)]
@@ -87,7 +87,7 @@ def test_default_failed_authentication_limit(app):
 
 
 def test_health_and_docs_are_not_limited_and_carry_no_limit_headers(app, client, monkeypatch):
-    monkeypatch.setitem(app.config, "RATE_LIMIT_DEFAULT", "1 per minute")
+    override_settings(app, monkeypatch, RATE_LIMIT_DEFAULT="1 per minute")
     for path in ("/health/live", "/api/openapi.json"):
         responses = [client.get(path) for _ in range(3)]
         assert [r.status_code for r in responses] == [200, 200, 200]
@@ -117,7 +117,7 @@ def _commands_during(app, action) -> list[list[str]]:
 
 
 def test_one_redis_command_per_authenticated_request_none_on_health(app, client, monkeypatch):
-    monkeypatch.setitem(app.config, "RATE_LIMIT_ORDERS", "100 per minute")
+    override_settings(app, monkeypatch, RATE_LIMIT_ORDERS="100 per minute")
     store_quote("coinbase", {"EUR": Decimal("50000"), "GBP": Decimal("40000"), "USD": Decimal("60000")})
     headers = {"X-API-Key": make_key("write")}
     assert _commands_during(app, lambda: client.get("/api/v1/users", headers=headers)) == ["EVAL"]
@@ -137,7 +137,7 @@ def test_limit_strings_are_parsed_once_per_value():
 
 
 def test_several_rates_in_one_setting_each_count(app, client, monkeypatch):
-    monkeypatch.setitem(app.config, "RATE_LIMIT_DEFAULT", "100 per minute; 3 per hour")
+    override_settings(app, monkeypatch, RATE_LIMIT_DEFAULT="100 per minute; 3 per hour")
     headers = {"X-API-Key": make_key("read")}
     responses = [client.get("/api/v1/users", headers=headers) for _ in range(4)]
     assert [r.status_code for r in responses] == [200, 200, 200, 429]

@@ -3,6 +3,7 @@
 import pytest
 
 from standins.price_providers import CoinbaseStandin, CoinGeckoStandin
+from tests.support import override_settings
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +24,7 @@ def _coinbase_server():
 def coingecko(app, monkeypatch, _gecko_server):
     _gecko_server.reset()
     _gecko_server.rates = {"EUR": "61234.12", "GBP": "52100.5", "USD": "67012.34"}
-    monkeypatch.setitem(app.config, "COINGECKO_BASE_URL", _gecko_server.url)
+    override_settings(app, monkeypatch, COINGECKO_BASE_URL=_gecko_server.url)
     return _gecko_server
 
 
@@ -31,12 +32,12 @@ def coingecko(app, monkeypatch, _gecko_server):
 def coinbase(app, monkeypatch, _coinbase_server):
     _coinbase_server.reset()
     _coinbase_server.rates = {"EUR": "61240.00", "GBP": "52110.25", "USD": "67020.99"}
-    monkeypatch.setitem(app.config, "COINBASE_BASE_URL", _coinbase_server.url)
+    override_settings(app, monkeypatch, COINBASE_BASE_URL=_coinbase_server.url)
     return _coinbase_server
 
 
 @pytest.fixture
 def providers(app, monkeypatch, coingecko, coinbase):
-    monkeypatch.setitem(app.config, "BTC_PRICE_PROVIDERS", "coingecko,coinbase")
-    monkeypatch.setitem(app.config, "PRICE_HTTP_TIMEOUT_SECONDS", 0.5)
+    override_settings(app, monkeypatch, BTC_PRICE_PROVIDERS="coingecko,coinbase")
+    override_settings(app, monkeypatch, PRICE_HTTP_TIMEOUT_SECONDS=0.5)
     return coingecko, coinbase

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import redis
 
-from tests.support import run_manage
+from tests.support import override_settings, run_manage
 from webapp.prices import services
 
 RATES = {"EUR": Decimal("61234.12"), "GBP": Decimal("52100.50"), "USD": Decimal("67012.34")}
@@ -19,7 +19,7 @@ def test_no_quote_yet_is_503(client, read_headers):
 
 
 def test_with_the_refresh_job_off_a_503_does_not_guess_when_to_retry(app, client, read_headers, monkeypatch):
-    monkeypatch.setitem(app.config, "BTC_PRICE_REFRESH_SECONDS", 0)
+    override_settings(app, monkeypatch, BTC_PRICE_REFRESH_SECONDS=0)
     response = client.get("/api/v1/prices/btc", headers=read_headers)
     assert response.status_code == 503 and "Retry-After" not in response.headers
 
@@ -38,7 +38,7 @@ def test_fresh_quote(client, read_headers):
 
 
 def test_old_quote_is_stale(client, read_headers, app, monkeypatch):
-    monkeypatch.setitem(app.config, "BTC_PRICE_MAX_AGE_SECONDS", 60)
+    override_settings(app, monkeypatch, BTC_PRICE_MAX_AGE_SECONDS=60)
     services.store_quote("coinbase", RATES, fetched_at=datetime.now(UTC) - timedelta(seconds=90))
     body = client.get("/api/v1/prices/btc", headers=read_headers).json
     assert body["stale"] is True and body["age_seconds"] >= 90

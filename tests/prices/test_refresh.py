@@ -11,6 +11,7 @@ from bson import Decimal128
 
 from standins.server import Reply
 from tasks.prices import refresh_btc
+from tests.support import override_settings
 from webapp.extensions import get_redis
 from webapp.prices import services
 from webapp.prices.models import PriceQuote
@@ -75,7 +76,7 @@ def test_unusable_coingecko_rates_fall_through(worker, providers, rates):
 @pytest.mark.parametrize("bad", ["NaN", "Infinity", "", "abc", None, "1" * 40])
 def test_unusable_coinbase_rates_are_refused(worker, providers, monkeypatch, app, bad):
     _, coinbase = providers
-    monkeypatch.setitem(app.config, "BTC_PRICE_PROVIDERS", "coinbase")
+    override_settings(app, monkeypatch, BTC_PRICE_PROVIDERS="coinbase")
     coinbase.script(Reply(200, {"data": {"currency": "BTC", "rates": {"EUR": bad, "GBP": "1", "USD": "1"}}}))
     report = run_refresh()
     assert report["ok"] is False and "EUR" in report["errors"]["coinbase"]
@@ -96,7 +97,7 @@ def test_all_failing_keeps_the_last_good_quote(worker, providers):
 
 def test_provider_order_and_unknown_names(worker, providers, monkeypatch, app):
     coingecko, coinbase = providers
-    monkeypatch.setitem(app.config, "BTC_PRICE_PROVIDERS", " nosuch , Coinbase,coingecko")
+    override_settings(app, monkeypatch, BTC_PRICE_PROVIDERS=" nosuch , Coinbase,coingecko")
     report = run_refresh()
     assert report["quote"]["source"] == "coinbase"
     assert "unknown provider" in report["errors"]["nosuch"]
@@ -104,14 +105,14 @@ def test_provider_order_and_unknown_names(worker, providers, monkeypatch, app):
 
 
 def test_connection_refused_falls_through(worker, providers, monkeypatch, app):
-    monkeypatch.setitem(app.config, "COINGECKO_BASE_URL", "http://127.0.0.1:9")
+    override_settings(app, monkeypatch, COINGECKO_BASE_URL="http://127.0.0.1:9")
     report = run_refresh()
     assert report["quote"]["source"] == "coinbase"
     assert "ConnectionError" in report["errors"]["coingecko"]
 
 
 def test_history_older_than_retention_is_pruned(worker, providers, monkeypatch, app):
-    monkeypatch.setitem(app.config, "PRICE_HISTORY_RETENTION_DAYS", 30)
+    override_settings(app, monkeypatch, PRICE_HISTORY_RETENTION_DAYS=30)
     rates = {"EUR": Decimal("1"), "GBP": Decimal("1"), "USD": Decimal("1")}
     now = datetime.now(UTC)
     services.store_quote("coinbase", rates, fetched_at=now - timedelta(days=31))

@@ -5,6 +5,7 @@ provider that answers too late and a port where nothing listens."""
 import socket
 
 from tasks.prices import refresh_btc
+from tests.support import override_settings
 
 
 def closed_port_url() -> str:
@@ -22,7 +23,7 @@ def test_before_any_refresh_the_503_says_none_has_completed(client, read_headers
 def test_the_503_names_each_providers_failure(worker, app, monkeypatch, providers, client, read_headers, write_headers):
     coingecko, _ = providers
     coingecko.script(coingecko.failure("timeout", delay=1.5))  # the fixture's timeout is 0.5 s
-    monkeypatch.setitem(app.config, "COINBASE_BASE_URL", closed_port_url())
+    override_settings(app, monkeypatch, COINBASE_BASE_URL=closed_port_url())
     report = refresh_btc.delay().get(timeout=15)
     assert report["ok"] is False
     expected = "No BTC price is available yet; last refresh failed: coingecko timeout, coinbase connection refused."
@@ -40,7 +41,7 @@ def test_a_stale_price_503_says_why_and_a_good_refresh_clears_the_cause(
     coingecko.script(coingecko.failure("500"))
     coinbase.script(coinbase.failure("429"))
     assert refresh_btc.delay().get(timeout=15)["ok"] is False
-    monkeypatch.setitem(app.config, "BTC_PRICE_MAX_AGE_SECONDS", 0)  # the kept quote is now stale
+    override_settings(app, monkeypatch, BTC_PRICE_MAX_AGE_SECONDS=0)  # the kept quote is now stale
     response = client.post("/api/v1/orders", json={"currency": "EUR", "amount": "10"}, headers=write_headers)
     assert response.status_code == 503
     assert response.json["message"] == (

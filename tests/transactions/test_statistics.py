@@ -6,7 +6,7 @@ from bson import ObjectId
 
 from tasks.notifications import sweep_pending
 from tasks.transactions import apply_stats, reconcile_stats
-from tests.support import run_manage, wait_for
+from tests.support import override_settings, run_manage, wait_for
 from tests.transactions.helpers import broker_down, make_txn, make_user, settled, stats_current
 from webapp.transactions import stats
 from webapp.transactions.models import DayBucket, Transaction, UserStats
@@ -134,7 +134,7 @@ def test_reconcile_all_users_and_unknown_user(client, write_headers, app):
 def test_change_made_while_redis_is_down_is_counted_after_the_sweep(
     client, write_headers, worker, app, celery_app, monkeypatch
 ):
-    monkeypatch.setitem(app.config, "NOTIFICATION_PENDING_GRACE_SECONDS", 0)
+    override_settings(app, monkeypatch, NOTIFICATION_PENDING_GRACE_SECONDS=0)
     user = make_user(client, write_headers)
     txn = make_txn(client, write_headers, user["id"], transaction_amount="10.00")
     settled(client, write_headers, txn["id"])  # its SMS task (which also applies statistics) is done

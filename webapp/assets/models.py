@@ -11,18 +11,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import mongoengine as me
 
 RUN_STATUSES = ("queued", "running", "succeeded", "failed")
 TRIGGERS = ("api", "schedule", "cli")
-
-
-def utcnow() -> datetime:
-    """Now, truncated to milliseconds (what BSON dates keep), so stored and returned times agree."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class IngestionRun(me.Document):

@@ -17,11 +17,11 @@ from datetime import UTC, timedelta
 from bson import Decimal128, ObjectId
 from flask import current_app
 
-from webapp.assets import sources, store
-from webapp.assets.models import utcnow
+from webapp.assets import events, sources, store
+from webapp.clock import utcnow_ms
 from webapp.errors import Conflict
-from webapp.metrics import metrics_of
 from webapp.provenance import source_label
+from webapp.settings import current as current_settings
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +34,9 @@ MAX_RECORDED_ERRORS = store.MAX_RECORDED_ERRORS
 def claim_run(trigger: str) -> ObjectId:
     """Atomically take the ingestion slot and create the run (`queued`). Conflict (409) carrying the
     running run's id when another run holds the slot."""
-    now = utcnow()
+    now = utcnow_ms()
     run_id = ObjectId()
-    stale_before = now - timedelta(seconds=current_app.config["ASSET_LOCK_STALE_SECONDS"])
+    stale_before = now - timedelta(seconds=current_settings().assets.ASSET_LOCK_STALE_SECONDS)
     before = store.acquire_ingestion_lock(run_id, now, stale_before)
     if before is None:
         holder = store.lock_holder()
@@ -54,7 +54,7 @@ def claim_run(trigger: str) -> ObjectId:
 
 def _finish(run_id: ObjectId, status: str, error: str | None = None, **fields) -> bool:
     """Move an unfinished run to `status` (once), drop its staging, release the slot if it holds it."""
-    now = utcnow()
+    now = utcnow_ms()
     run = store.find_run(run_id)
     began = (run or {}).get("started_at") or (run or {}).get("created_at") or now
     update = {"$set": {"status": status, "finished_at": now, "duration_ms": _ms(now - _aware(began)), **fields}}
@@ -64,8 +64,9 @@ def _finish(run_id: ObjectId, status: str, error: str | None = None, **fields) -
     store.drop_staging(run_id)
     changed = store.transition_run(run_id, ["queued", "running"], update)
     store.release_ingestion_lock(run_id)
-    if changed and metrics_of() is not None:
-        metrics_of().ingestion_duration.observe(max(0.0, (now - _aware(began)).total_seconds()))
+    if changed:
+        duration = max(0.0, (now - _aware(began)).total_seconds())
+        events.run_finished.send(current_app._get_current_object(), duration_seconds=duration)
     return changed
 
 
@@ -80,16 +81,16 @@ def _ms(delta: timedelta) -> int:
 def begin_run(run_id: ObjectId) -> list[tuple[str, int]] | None:
     """`queued` -> `running` with its page plan; the pages to fetch, or None when the run had already
     begun or ended (a redelivered task must not fan out twice)."""
-    config = current_app.config
-    ranking = sources.ranking_page_count(config["ASSET_LIMIT"])
-    prices = sources.price_page_count(config["ASSET_LIMIT"], config["COINMARKETCAP_PAGE_SIZE"])
+    config = current_settings()
+    ranking = sources.ranking_page_count(config.assets.ASSET_LIMIT)
+    prices = sources.price_page_count(config.assets.ASSET_LIMIT, config.assets.COINMARKETCAP_PAGE_SIZE)
     changed = store.transition_run(
         run_id,
         ["queued"],
         {
             "$set": {
                 "status": "running",
-                "started_at": utcnow(),
+                "started_at": utcnow_ms(),
                 "ranking_pages": ranking,
                 "price_pages": prices,
                 "pages_total": ranking + prices,
@@ -123,7 +124,7 @@ def store_page(run_id: ObjectId, source: str, page: int, items: list[dict], reje
     """Stage a fetched page's valid items (one bulk insert) and count the page. Returns items stored."""
     name = "cryptocompare" if source == "ranking" else "coinmarketcap"
     if source == "ranking":
-        limit = current_app.config["ASSET_LIMIT"]  # the last page may reach past the snapshot size
+        limit = current_settings().assets.ASSET_LIMIT  # the last page may reach past the snapshot size
         docs = [
             {"_id": f"{run_id}:{item['rank']}", "run_id": run_id, **item} for item in items if item["rank"] <= limit
         ]
@@ -166,11 +167,11 @@ def publish_run(run_id: ObjectId) -> dict:
     if run is None or run["status"] != "running":
         return {"published": False, "reason": "the run is not running"}
     # Every page is in: the fetch stage ends here (per-stage timings of the run; first call wins).
-    store.mark_run_fetched(run_id, utcnow())
+    store.mark_run_fetched(run_id, utcnow_ms())
     if any(key.startswith("ranking:") for key in run.get("failed_pages", [])):
         fail_run(run_id, "no usable ranking: a ranking page failed; the current snapshot stays published")
         return {"published": False, "reason": "ranking incomplete"}
-    limit = current_app.config["ASSET_LIMIT"]
+    limit = current_settings().assets.ASSET_LIMIT
     ranking = store.staged_ranking(run_id, limit)
     if not ranking:
         fail_run(run_id, "no usable ranking: no valid ranked asset; the current snapshot stays published")
@@ -181,7 +182,7 @@ def publish_run(run_id: ObjectId) -> dict:
         if held is None or row["cmc_rank"] < held[0]:
             best[row["symbol"]] = (row["cmc_rank"], row["price_usd"])
 
-    now = utcnow()
+    now = utcnow_ms()
     existing = store.find_snapshot(run_id)
     if existing is not None and existing.get("published_at") is not None:
         # A redelivered callback after the publish: readers may hold this snapshot; only finish.
@@ -215,7 +216,7 @@ def publish_run(run_id: ObjectId) -> dict:
 def remove_old_snapshots(keep: ObjectId | None = None) -> int:
     """Delete published snapshots older than the retention (never the newest) and unpublished ones
     of finished runs. Returns how many snapshots went."""
-    cutoff = utcnow() - timedelta(seconds=current_app.config["ASSET_SNAPSHOT_RETENTION_SECONDS"])
+    cutoff = utcnow_ms() - timedelta(seconds=current_settings().assets.ASSET_SNAPSHOT_RETENTION_SECONDS)
     doomed = store.expired_snapshot_ids(cutoff, keep=[store.lock_holder(), keep])
     store.delete_snapshots(doomed)
     return len(doomed)

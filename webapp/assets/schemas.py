@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates
 
 from webapp.assets.models import RUN_STATUSES, TRIGGERS
 from webapp.fields import Integer, UtcDateTime
 from webapp.pagination import page_schema
+from webapp.settings import current as current_settings
 
 FORMATS = ("json", "csv")
 
@@ -29,7 +29,7 @@ class AssetQuerySchema(Schema):
 
     @validates("limit")
     def _limit_in_range(self, value, **_):
-        top = current_app.config["ASSET_LIMIT"]
+        top = current_settings().assets.ASSET_LIMIT
         if value is not None and value > top:
             raise ValidationError(f"Must be between 1 and {top}.")
 

@@ -17,7 +17,6 @@ from datetime import datetime
 
 import redis
 from bson import ObjectId
-from flask import current_app
 
 from webapp import outbox
 from webapp.assets import store
@@ -27,6 +26,7 @@ from webapp.errors import NotFound, Unavailable
 from webapp.extensions import get_redis
 from webapp.identity import namespaced
 from webapp.ids import object_id_or_404
+from webapp.settings import current as current_settings
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def asset_listing(limit: int | None, at: datetime | None, fmt: str, if_none_matc
     """`{"status": 200|304, "body", "content_type", "etag"}` for the chosen snapshot. `if_none_match`
     is anything with `contains_weak(tag)` (werkzeug's ETags). Unavailable (503) before the first
     published snapshot; NotFound (404) when none was published at or before `at`."""
-    limit = limit or min(DEFAULT_LIMIT, current_app.config["ASSET_LIMIT"])
+    limit = limit or min(DEFAULT_LIMIT, current_settings().assets.ASSET_LIMIT)
     snapshot = _resolve_snapshot(at)
     tag = f"{snapshot['_id']}-{limit}-{fmt}"
     answer = {"status": 200, "body": b"", "content_type": CONTENT_TYPES[fmt], "etag": tag}
@@ -102,7 +102,7 @@ def asset_listing(limit: int | None, at: datetime | None, fmt: str, if_none_matc
         return answer | {"body": cached}
     body = _render(snapshot, limit, fmt)
     try:
-        get_redis().set(key, body, ex=current_app.config["ASSET_CACHE_TTL_SECONDS"])
+        get_redis().set(key, body, ex=current_settings().assets.ASSET_CACHE_TTL_SECONDS)
     except redis.RedisError as exc:
         log.warning("asset cache unavailable: %s", exc)
     return answer | {"body": body}

@@ -16,7 +16,8 @@ from decimal import Decimal, DecimalException
 
 import requests
 from bson import Decimal128
-from flask import current_app
+
+from webapp.settings import current as current_settings
 
 RANKING_PAGE_SIZE = 100  # CryptoCompare's maximum `limit`
 PRICE_COVERAGE_FACTOR = 2  # price pages cover the top ASSET_LIMIT * 2 coins by market cap
@@ -45,7 +46,7 @@ def price_page_count(asset_limit: int, page_size: int) -> int:
 
 
 def _get(url: str, params: dict, headers: dict):
-    timeout = current_app.config["ASSET_HTTP_TIMEOUT_SECONDS"]
+    timeout = current_settings().assets.ASSET_HTTP_TIMEOUT_SECONDS
     try:
         response = requests.get(url, params=params, headers=headers, timeout=timeout)
     except (requests.ConnectionError, requests.Timeout) as exc:
@@ -83,12 +84,12 @@ def _text(value, limit: int) -> str | None:
 
 def fetch_ranking_page(page: int) -> tuple[list[dict], list[tuple[int, str]]]:
     """Page `page` (0-based) of CryptoCompare's top list by volume: items `{rank, symbol, name}`."""
-    config = current_app.config
+    config = current_settings()
     headers = {}
-    if config.get("CRYPTOCOMPARE_API_KEY"):
-        headers["authorization"] = f"Apikey {config['CRYPTOCOMPARE_API_KEY']}"
+    if config.assets.CRYPTOCOMPARE_API_KEY:
+        headers["authorization"] = f"Apikey {config.assets.CRYPTOCOMPARE_API_KEY}"
     body = _get(
-        config["CRYPTOCOMPARE_BASE_URL"].rstrip("/") + "/data/top/totaltoptiervolfull",
+        config.assets.CRYPTOCOMPARE_BASE_URL.rstrip("/") + "/data/top/totaltoptiervolfull",
         {"limit": RANKING_PAGE_SIZE, "page": page, "tsym": "USD"},
         headers,
     )
@@ -125,11 +126,11 @@ def _price(value) -> Decimal | None:
 
 def fetch_price_page(page: int) -> tuple[list[dict], list[tuple[int, str]]]:
     """Page `page` (0-based) of CoinMarketCap's latest listings: items `{symbol, cmc_rank, price_usd}`."""
-    config = current_app.config
-    size = config["COINMARKETCAP_PAGE_SIZE"]
-    headers = {"X-CMC_PRO_API_KEY": config.get("COINMARKETCAP_API_KEY") or "", "Accept": "application/json"}
+    config = current_settings()
+    size = config.assets.COINMARKETCAP_PAGE_SIZE
+    headers = {"X-CMC_PRO_API_KEY": config.assets.COINMARKETCAP_API_KEY or "", "Accept": "application/json"}
     body = _get(
-        config["COINMARKETCAP_BASE_URL"].rstrip("/") + "/v1/cryptocurrency/listings/latest",
+        config.assets.COINMARKETCAP_BASE_URL.rstrip("/") + "/v1/cryptocurrency/listings/latest",
         {"start": page * size + 1, "limit": size, "convert": "USD"},
         headers,
     )

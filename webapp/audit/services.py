@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from flask import current_app
 
 from webapp.audit import store
 from webapp.errors import Invalid
 from webapp.pagination import decode_cursor, encode_cursor
+from webapp.settings import current as current_settings
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -60,4 +60,4 @@ def list_records(args: dict) -> dict:
 def purge_expired(now: datetime | None = None) -> int:
     """Delete records older than AUDIT_RETENTION_DAYS; how many. Idempotent."""
     now = now or datetime.now(UTC)
-    return store.purge_before(now - timedelta(days=int(current_app.config["AUDIT_RETENTION_DAYS"])))
+    return store.purge_before(now - timedelta(days=int(current_settings().platform.AUDIT_RETENTION_DAYS)))

@@ -11,18 +11,12 @@ late message of a revoked dialog a 410 instead of a new dialog.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import mongoengine as me
 
 from webapp.crypto import EncryptedStringField
 
 PENDING, GRANTED, REVOKED = "pending", "granted", "revoked"
 CONSENT_STATES = (PENDING, GRANTED)  # revoked dialogs no longer exist; only their tombstone does
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Message(me.EmbeddedDocument):

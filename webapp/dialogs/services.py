@@ -21,12 +21,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from flask import current_app
 from pymongo.errors import DuplicateKeyError
 
+from webapp.clock import utcnow
 from webapp.dialogs import store
-from webapp.dialogs.models import GRANTED, REVOKED, utcnow
+from webapp.dialogs.models import GRANTED, REVOKED
 from webapp.errors import Conflict, Gone, NotFound
+from webapp.settings import current as current_settings
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def _gone(dialog_id: str) -> Gone:
 def append_message(customer_id: str, dialog_id: str, text: str, language: str, now: datetime | None = None) -> dict:
     """Append one message (creating the dialog on its first). Returns the dialog's state fields."""
     now = now or utcnow()
-    max_messages = current_app.config["DIALOG_MAX_MESSAGES"]
+    max_messages = current_settings().dialogs.DIALOG_MAX_MESSAGES
     for _attempt in range(3):
         if _revoked(dialog_id):
             raise _gone(dialog_id)
@@ -149,7 +150,7 @@ def erase_customer(customer_id: str) -> dict:
 
 
 def stale_cutoff(now: datetime | None = None, older_than: int | None = None) -> datetime:
-    ttl = current_app.config["DIALOG_CONSENT_TTL_SECONDS"] if older_than is None else older_than
+    ttl = current_settings().dialogs.DIALOG_CONSENT_TTL_SECONDS if older_than is None else older_than
     return (now or utcnow()) - timedelta(seconds=ttl)
 
 
@@ -169,7 +170,7 @@ def cleanup_stale(now: datetime | None = None, older_than: int | None = None, dr
     cutoff = stale_cutoff(now, older_than)
     if dry_run:
         return store.count_stale_dialogs(cutoff)
-    batch_size = current_app.config["DIALOG_CLEANUP_BATCH_SIZE"]
+    batch_size = current_settings().dialogs.DIALOG_CLEANUP_BATCH_SIZE
     deleted = 0
     while True:
         ids = find_stale_batch(cutoff, batch_size)

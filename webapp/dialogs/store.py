@@ -10,9 +10,9 @@ from datetime import datetime
 
 from pymongo import ReturnDocument
 
+from webapp import reseal as rows
 from webapp.crypto import reveal, seal
 from webapp.dialogs.models import GRANTED, PENDING, Dialog, Tombstone
-from webapp.encryption import rows
 
 _STATE = ("dialog_id", "customer_id", "consent", "messages_count", "created_at", "updated_at")
 _LISTED = ("dialog_id", "customer_id", "languages", "messages", "consented_at", "created_at", "updated_at")
@@ -179,7 +179,7 @@ SEALED_ARRAYS = (("messages", "text"),)
 
 def reseal_page(cipher, after, limit: int) -> dict:
     """Re-seal message texts under the primary key, one page in `_id` order (see
-    `webapp.encryption.rows.reseal_page`: one compare-and-set update per dialog)."""
+    `webapp.reseal.reseal_page`: one compare-and-set update per dialog)."""
     return rows.reseal_page(_dialogs(), (), SEALED_ARRAYS, cipher, after, limit)
 
 

@@ -3,7 +3,7 @@
 - `start_rotation()` creates a run (or answers `conflict` while another one checkpointed in the
   last ROTATION_STALE) and publishes `encryption.rotate` for it.
 - `rotate(run_id)` re-seals every value of every source (users, transactions, dialogs) under the
-  first key of FIELD_ENCRYPTION_KEYS, page by page (`webapp.encryption.rows`), checkpointing after
+  first key of FIELD_ENCRYPTION_KEYS, page by page (`webapp.reseal`), checkpointing after
   each page and mirroring its progress into the cache Redis (`progress_key`, counts only, best
   effort) for `manage.py rotate-encryption-keys --wait`. Idempotent and resumable: a value already
   under the primary key is skipped, so a second run reports `resealed: 0`.

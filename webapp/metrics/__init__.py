@@ -19,57 +19,23 @@ prometheus_client writes every value to files there and a scrape sums them over 
 
 from __future__ import annotations
 
-from flask import Flask, current_app
-from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
+from flask import Flask
+from prometheus_client import CollectorRegistry, disable_created_metrics
 
-STATE_INTERVAL_SECONDS = 10.0
-# Few buckets keep a scrape cheap (its cost grows with routes x buckets; see bench/bench_metrics.py).
-HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, float("inf"))
-TASK_BUCKETS = (0.05, 0.25, 1.0, 5.0, 30.0, 120.0, 600.0, float("inf"))
-EXTENSION = "fido_metrics"
+from webapp.assets.events import run_finished
+from webapp.metrics import http, routes, state, tasks
+from webapp.metrics.core import EXTENSION, STATE_INTERVAL_SECONDS, Metrics, metrics_of
 
-
-class Metrics:
-    """The metric objects of one app; thread-safe (prometheus_client locks each value)."""
-
-    def __init__(self, registry: CollectorRegistry):
-        self.registry = registry
-        self.http_requests = Counter(
-            "fido_http_requests_total", "HTTP requests answered", ["method", "route", "status"], registry=registry
-        )
-        self.http_duration = Histogram(
-            "fido_http_request_duration_seconds",
-            "HTTP request duration",
-            ["method", "route"],
-            buckets=HTTP_BUCKETS,
-            registry=registry,
-        )
-        self.tasks = Counter(
-            "fido_celery_tasks_total", "Celery task runs by outcome", ["task", "state"], registry=registry
-        )
-        self.task_duration = Histogram(
-            "fido_celery_task_duration_seconds",
-            "Celery task run duration",
-            ["task"],
-            buckets=TASK_BUCKETS,
-            registry=registry,
-        )
-        self.ingestion_duration = Histogram(
-            "fido_asset_ingestion_duration_seconds",
-            "Duration of finished asset ingestion runs",
-            buckets=(1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, float("inf")),
-            registry=registry,
-        )
+__all__ = ["Metrics", "init_metrics", "metrics_of"]
 
 
-def metrics_of(app: Flask | None = None) -> Metrics | None:
-    """The Metrics of `app` (default: the current app), or None where metrics are not set up."""
-    return (app or current_app).extensions.get(EXTENSION)
+def _observe_ingestion(sender: Flask, duration_seconds: float, **_) -> None:
+    metrics = metrics_of(sender)
+    if metrics is not None:
+        metrics.ingestion_duration.observe(duration_seconds)
 
 
 def init_metrics(app: Flask, celery_app) -> Metrics:
-    from webapp.metrics import http, routes, state, tasks
-
     # No `*_created` series: Prometheus does not need them, and they would add a line per series.
     disable_created_metrics()
     metrics = Metrics(CollectorRegistry(auto_describe=True))
@@ -78,6 +44,8 @@ def init_metrics(app: Flask, celery_app) -> Metrics:
     metrics.registry.register(app.extensions["fido_state_collector"])
     celery_app.conf.fido_metrics = metrics  # the task signal handlers find it through the task's app
     tasks.connect()
+    # Idempotent (one receiver per function); weak=False as the function lives as long as the module.
+    run_finished.connect(_observe_ingestion, weak=False)
     http.init_http_metrics(app)
     app.register_blueprint(routes.metrics_blp)
     return metrics

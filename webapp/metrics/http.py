@@ -7,7 +7,7 @@ import time
 
 from flask import Flask, g, request
 
-from webapp.metrics import metrics_of
+from webapp.metrics.core import metrics_of
 
 UNMATCHED = "<unmatched>"
 

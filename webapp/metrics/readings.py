@@ -5,20 +5,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from webapp.assets.services import last_success_at
+from webapp.money import CURRENCIES
+from webapp.notifications.services import count_by_status
+from webapp.orders.services import summary
+from webapp.prices.services import latest_quote
+from webapp.transactions.models import NOTIFICATION_STATUSES
+
 
 def sms_counts() -> dict[str, int]:
     """Transactions per SMS state; every known state is present (0 when none)."""
-    from webapp.notifications.services import count_by_status
-    from webapp.transactions.models import NOTIFICATION_STATUSES
-
     counts = count_by_status()
     return {status: counts.get(status, 0) for status in NOTIFICATION_STATUSES}
 
 
 def latest_quote_time() -> tuple[datetime, tuple[str, ...]] | None:
     """When the latest BTC quote was fetched, and its currencies; None before the first refresh."""
-    from webapp.prices.services import CURRENCIES, latest_quote
-
     quote = latest_quote()
     if not quote:
         return None
@@ -32,14 +34,10 @@ def latest_quote_time() -> tuple[datetime, tuple[str, ...]] | None:
 
 def cap_remaining_btc() -> float:
     """BTC left under the cap (a gauge is a float; the exact figure is in /api/v1/orders/summary)."""
-    from webapp.orders.services import summary
-
     return float(summary()["remaining_btc"])
 
 
 def last_ingestion_success() -> float | None:
-    from webapp.assets.services import last_success_at
-
     finished = last_success_at()
     if finished is None:
         return None

@@ -17,10 +17,11 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
-from webapp.errors import error_response
+from webapp.errors import Unavailable, error_response
 from webapp.http import Blueprint
-from webapp.metrics import metrics_of
+from webapp.metrics.core import metrics_of
 from webapp.openapi import answers
+from webapp.settings import current as current_settings
 
 metrics_blp = FlaskBlueprint("metrics", __name__)
 
@@ -35,7 +36,7 @@ def scrape_registry() -> CollectorRegistry:
 
 
 def _authorized() -> bool:
-    token = current_app.config.get("METRICS_TOKEN")
+    token = current_settings().platform.METRICS_TOKEN
     if not token:
         return True
     header = request.headers.get("Authorization", "")
@@ -71,8 +72,6 @@ class Queues(MethodView):
     @queues_blp.response(200, QueuesSchema)
     def get(self):
         """Messages waiting in each Celery queue (read at most every 10 s, like the metrics)."""
-        from webapp.errors import Unavailable
-
         lengths = current_app.extensions["fido_state_collector"].readings().get("queues")
         if lengths is None:
             raise Unavailable("The broker is unreachable; queue lengths are unknown.")

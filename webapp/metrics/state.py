@@ -20,6 +20,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 from config.celery import QUEUES
 from webapp.metrics import readings
+from webapp.settings import current as current_settings
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,9 @@ class StateCollector:
         self._lock = threading.Lock()
         self._taken_at: float | None = None
         self._readings: dict = {}
-        self._broker = redis.Redis.from_url(app.config["CELERY_BROKER_URL"], socket_connect_timeout=1, socket_timeout=2)
+        self._broker = redis.Redis.from_url(
+            current_settings(app).platform.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=2
+        )
 
     def describe(self):
         return []  # computed lazily: registering must not query anything

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app
-
 from config.fields import rate_window
 from webapp.extensions import get_redis
+from webapp.settings import current as current_settings
 
 log = logging.getLogger(__name__)
 KEY = "fido:sms-pace"
@@ -39,7 +38,7 @@ def spacing(spec: str) -> float:
 def reserve_slot() -> float:
     """Book the next send slot; seconds to wait for it (0.0: now). Fails open (0.0) when the cache
     Redis is unreachable."""
-    step = spacing(current_app.config["SMS_RATE_LIMIT"])
+    step = spacing(current_settings().transactions.SMS_RATE_LIMIT)
     try:
         return max(0.0, float(get_redis().eval(_RESERVE, 1, KEY, repr(step))))
     except Exception as exc:

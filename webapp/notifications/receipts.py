@@ -9,7 +9,6 @@ The callback URL carries our transaction id (`?tx=`), so a message whose creatio
 
 from __future__ import annotations
 
-from flask import current_app
 from marshmallow import ValidationError
 from twilio.request_validator import RequestValidator
 
@@ -17,6 +16,7 @@ from webapp.clock import utcnow
 from webapp.errors import DomainError, Invalid
 from webapp.ids import object_id
 from webapp.notifications.schemas import CALLBACK_STATUS, StatusCallbackSchema
+from webapp.settings import current as current_settings
 from webapp.transactions import store
 
 # The statuses each new status may replace.
@@ -34,13 +34,13 @@ class Forbidden(DomainError):
 
 
 def callback_url(request_url: str, path_and_query: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
+    base = current_settings().platform.PUBLIC_BASE_URL
     return base.rstrip("/") + path_and_query if base else request_url
 
 
 def handle_status_callback(url: str, params: dict, signature: str, tx_hint: str | None) -> str:
     """Validate and apply one receipt; returns the resulting status, or "ignored"."""
-    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    token = current_settings().transactions.TWILIO_AUTH_TOKEN
     if not token or not signature or not RequestValidator(token).validate(url, params, signature):
         raise Forbidden("Invalid or missing X-Twilio-Signature.")
     try:

@@ -45,7 +45,6 @@ import random
 from datetime import timedelta
 
 import requests
-from flask import current_app
 from twilio.base.exceptions import TwilioRestException
 
 from webapp.clock import utcnow
@@ -53,6 +52,7 @@ from webapp.ids import object_id
 from webapp.money import grouped
 from webapp.notifications import pacing, twilio_client
 from webapp.provenance import source_label
+from webapp.settings import current as current_settings
 from webapp.transactions import services as transactions
 from webapp.transactions import store
 from webapp.users import services as users
@@ -62,14 +62,14 @@ BACKOFF_CAP_SECONDS = 600
 
 
 def twilio_configured(cfg) -> bool:
-    return bool(cfg.get("TWILIO_ACCOUNT_SID") and cfg.get("TWILIO_AUTH_TOKEN"))
+    return bool(cfg.transactions.TWILIO_ACCOUNT_SID and cfg.transactions.TWILIO_AUTH_TOKEN)
 
 
 def deliver(transaction_id: str, slot_booked: bool = False) -> dict:
     """The SMS task's body: pace, then `send_transaction_sms`. Returns its outcome, or
     {"result": "deferred", "countdown": s}: the slot booked for this notification is `s` seconds
     away; the caller runs this again then with `slot_booked=True` (no second booking)."""
-    cfg = current_app.config
+    cfg = current_settings()
     oid = object_id(transaction_id)
     if oid is None:
         return {"result": "noop"}
@@ -94,7 +94,7 @@ def compose(doc: dict, balance_cents: int) -> str:
 
 def backoff(attempt: int) -> float:
     """Full jitter: uniform in [0, base * 2^(attempt-1)], capped."""
-    base = float(current_app.config["SMS_RETRY_BACKOFF_SECONDS"])
+    base = float(current_settings().transactions.SMS_RETRY_BACKOFF_SECONDS)
     return random.uniform(0, min(BACKOFF_CAP_SECONDS, base * 2 ** max(0, attempt - 1)))
 
 
@@ -106,7 +106,7 @@ def send_transaction_sms(transaction_id: str) -> dict:
     """Claim and send the SMS of one transaction. Returns {"result": ...}: "sent", "skipped",
     "failed", "ambiguous", "noop" (not pending: done, claimed elsewhere, or gone) or "retry" with
     "countdown" (seconds) for the caller to schedule the next attempt."""
-    cfg = current_app.config
+    cfg = current_settings()
     oid = object_id(transaction_id)
     if oid is None:
         return {"result": "noop"}
@@ -114,7 +114,7 @@ def send_transaction_sms(transaction_id: str) -> dict:
     if doc is None:
         return {"result": "noop"}
     attempts = doc["notification"]["attempts"]
-    if attempts > 1 + int(cfg["SMS_MAX_RETRIES"]):
+    if attempts > 1 + int(cfg.transactions.SMS_MAX_RETRIES):
         _finish(oid, attempts, "failed", error_code="max_attempts")
         return {"result": "failed"}
     phone = users.phone_number(doc["user_id"])
@@ -147,17 +147,17 @@ def send_transaction_sms(transaction_id: str) -> dict:
 
 def _message_args(cfg, to: str, body: str, oid) -> dict:
     args = {"to": to, "body": body}
-    if cfg.get("TWILIO_MESSAGING_SERVICE_SID"):
-        args["messaging_service_sid"] = cfg["TWILIO_MESSAGING_SERVICE_SID"]
+    if cfg.transactions.TWILIO_MESSAGING_SERVICE_SID:
+        args["messaging_service_sid"] = cfg.transactions.TWILIO_MESSAGING_SERVICE_SID
     else:
-        args["from_"] = cfg["TWILIO_FROM_NUMBER"]
-    if cfg.get("PUBLIC_BASE_URL"):
-        args["status_callback"] = f"{cfg['PUBLIC_BASE_URL'].rstrip('/')}/api/v1/webhooks/twilio/status?tx={oid}"
+        args["from_"] = cfg.transactions.TWILIO_FROM_NUMBER
+    if cfg.platform.PUBLIC_BASE_URL:
+        args["status_callback"] = f"{cfg.platform.PUBLIC_BASE_URL.rstrip('/')}/api/v1/webhooks/twilio/status?tx={oid}"
     return args
 
 
 def _transient(oid, attempts: int, error_code: str) -> dict:
-    if attempts >= 1 + int(current_app.config["SMS_MAX_RETRIES"]):
+    if attempts >= 1 + int(current_settings().transactions.SMS_MAX_RETRIES):
         _finish(oid, attempts, "failed", error_code=error_code)
         return {"result": "failed"}
     countdown = backoff(attempts)

@@ -16,20 +16,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
-
 from webapp import outbox
 from webapp.clock import utcnow
+from webapp.settings import current as current_settings
 from webapp.transactions import store
 
 TASK = "notifications.send_sms"
 
 
 def sweep(limit: int = 500) -> dict:
-    cfg = current_app.config
+    cfg = current_settings()
     now = utcnow()
-    due_before = now - timedelta(seconds=int(cfg["NOTIFICATION_PENDING_GRACE_SECONDS"]))
-    stuck_before = now - timedelta(seconds=int(cfg["NOTIFICATION_STUCK_SECONDS"]))
+    due_before = now - timedelta(seconds=int(cfg.transactions.NOTIFICATION_PENDING_GRACE_SECONDS))
+    stuck_before = now - timedelta(seconds=int(cfg.transactions.NOTIFICATION_STUCK_SECONDS))
     chosen = [
         row["_id"]
         for row in store.lost_sms(due_before, now, limit)

@@ -21,10 +21,10 @@ _local = threading.local()
 
 def get_client(config) -> Client:
     key = (
-        config["TWILIO_ACCOUNT_SID"],
-        config["TWILIO_AUTH_TOKEN"],
-        config.get("TWILIO_API_BASE_URL"),
-        config["TWILIO_TIMEOUT_SECONDS"],
+        config.transactions.TWILIO_ACCOUNT_SID,
+        config.transactions.TWILIO_AUTH_TOKEN,
+        config.transactions.TWILIO_API_BASE_URL,
+        config.transactions.TWILIO_TIMEOUT_SECONDS,
     )
     cache = getattr(_local, "clients", None)
     if cache is None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import mongoengine as me
 
+from webapp.money import CURRENCIES
+
 
 class Order(me.Document):
     amount = me.Decimal128Field(required=True)
-    currency = me.StringField(required=True, choices=("EUR", "GBP", "USD"))
+    currency = me.StringField(required=True, choices=CURRENCIES)
     exchange_rate = me.Decimal128Field(required=True)  # fiat per 1 BTC at pricing time
     btc_amount = me.Decimal128Field(required=True)  # 8 decimal places, rounded up
     btc_sat = me.LongField(required=True)  # btc_amount in satoshis: what the cap ledger counts

@@ -5,9 +5,9 @@ from decimal import Decimal
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
 from webapp.fields import Amount, DecimalString, Pattern, UtcIsoString, any_case_pattern
+from webapp.money import CURRENCIES
 from webapp.pagination import CursorArgsSchema, cursor_page_schema
 
-CURRENCIES = ("EUR", "GBP", "USD")
 # 1-255 printable ASCII characters, not starting or ending with a space.
 IDEMPOTENCY_KEY = r"^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$"
 

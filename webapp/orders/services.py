@@ -35,13 +35,14 @@ from decimal import ROUND_CEILING, Decimal, localcontext
 
 from bson import Decimal128, ObjectId
 from bson.errors import InvalidId
-from flask import current_app
 
+from webapp.clock import utcnow_ms
 from webapp.errors import Conflict, Invalid, NotFound
 from webapp.ids import object_id_or_404
 from webapp.orders import store
 from webapp.pagination import decode_cursor, encode_cursor
 from webapp.prices.services import fresh_quote
+from webapp.settings import current as current_settings
 
 SAT_PER_BTC = 100_000_000
 SATOSHI = Decimal("0.00000001")
@@ -61,16 +62,11 @@ def btc_for(amount: Decimal, rate: Decimal) -> Decimal:
 
 
 def cap_sat() -> int:
-    return int(Decimal(current_app.config["BTC_ORDER_CAP"]) * SAT_PER_BTC)
+    return int(Decimal(current_settings().prices.BTC_ORDER_CAP) * SAT_PER_BTC)
 
 
 def sat_to_btc(sat: int) -> str:
     return format(Decimal(sat).scaleb(-8).quantize(SATOSHI), "f")
-
-
-def _now_millis() -> datetime:
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)  # what MongoDB stores
 
 
 # ---- the cap ---------------------------------------------------------------------------------------
@@ -108,7 +104,7 @@ def _create(api_key_id: str, currency: str, amount: Decimal) -> dict:
         "rate_source": quote["source"],
         "rate_fetched_at": quote["fetched_at"],
         "api_key_id": api_key_id,
-        "created_at": _now_millis(),
+        "created_at": utcnow_ms(),
     }
     try:
         store.insert_order(doc)
@@ -164,7 +160,7 @@ def _fingerprint(body: dict) -> str:
 def _claim(scope: str, key: str, fingerprint: str):
     """The claim's id when this request owns the key, None when another did (see the store)."""
     now = datetime.now(UTC)
-    ttl = current_app.config["IDEMPOTENCY_TTL_SECONDS"]
+    ttl = current_settings().prices.IDEMPOTENCY_TTL_SECONDS
     return store.claim_idempotency_key(
         scope, key, fingerprint, now, now + timedelta(seconds=ttl), now - timedelta(seconds=CLAIM_LEASE_SECONDS)
     )

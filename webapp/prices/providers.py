@@ -8,9 +8,9 @@ from decimal import Decimal, DecimalException
 
 import requests
 from bson import Decimal128
-from flask import current_app
 
-CURRENCIES = ("EUR", "GBP", "USD")
+from webapp.money import CURRENCIES
+from webapp.settings import current as current_settings
 
 
 class ProviderError(Exception):
@@ -18,7 +18,7 @@ class ProviderError(Exception):
 
 
 def _get_json(url: str, params: dict):
-    timeout = current_app.config["PRICE_HTTP_TIMEOUT_SECONDS"]
+    timeout = current_settings().prices.PRICE_HTTP_TIMEOUT_SECONDS
     response = requests.get(url, params=params, timeout=timeout, headers={"Accept": "application/json"})
     if response.status_code != 200:
         raise ProviderError(f"HTTP {response.status_code}: {response.text[:200]}")
@@ -43,7 +43,7 @@ def _rate(value, currency: str) -> Decimal:
 
 
 def fetch_coingecko() -> dict:
-    base = current_app.config["COINGECKO_BASE_URL"].rstrip("/")
+    base = current_settings().prices.COINGECKO_BASE_URL.rstrip("/")
     data = _get_json(
         f"{base}/api/v3/simple/price",
         {"ids": "bitcoin", "vs_currencies": "eur,gbp,usd", "include_last_updated_at": "true"},
@@ -55,7 +55,7 @@ def fetch_coingecko() -> dict:
 
 
 def fetch_coinbase() -> dict:
-    base = current_app.config["COINBASE_BASE_URL"].rstrip("/")
+    base = current_settings().prices.COINBASE_BASE_URL.rstrip("/")
     data = _get_json(f"{base}/v2/exchange-rates", {"currency": "BTC"})
     block = data.get("data") if isinstance(data, dict) else None
     if not isinstance(block, dict) or block.get("currency") != "BTC" or not isinstance(block.get("rates"), dict):

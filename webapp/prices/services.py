@@ -29,14 +29,15 @@ from decimal import Decimal
 import redis
 import requests
 from bson import Decimal128
-from flask import current_app
 
 from webapp.errors import Unavailable
 from webapp.extensions import get_redis
 from webapp.identity import namespaced
+from webapp.money import CURRENCIES
 from webapp.prices import store
-from webapp.prices.providers import CURRENCIES, PROVIDERS, ProviderError, fetch_coinbase, fetch_coingecko
+from webapp.prices.providers import PROVIDERS, ProviderError, fetch_coinbase, fetch_coingecko
 from webapp.provenance import source_label
+from webapp.settings import current as current_settings
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ return 1
 
 
 def provider_names() -> list[str]:
-    return [n.strip().lower() for n in current_app.config["BTC_PRICE_PROVIDERS"].split(",") if n.strip()]
+    return [n.strip().lower() for n in current_settings().prices.BTC_PRICE_PROVIDERS.split(",") if n.strip()]
 
 
 # ---- refresh -------------------------------------------------------------------------------------
@@ -130,7 +131,7 @@ def _why_unavailable(stale: bool = False) -> str:
         summary = None
     if summary:
         return f"last refresh failed: {summary.decode() if isinstance(summary, bytes) else summary}"
-    every = int(current_app.config["BTC_PRICE_REFRESH_SECONDS"])
+    every = int(current_settings().prices.BTC_PRICE_REFRESH_SECONDS)
     if every <= 0:
         return "the refresh job is off (BTC_PRICE_REFRESH_SECONDS=0); run 'manage.py refresh-price'"
     return f"no refresh has run {'since' if stale else 'yet'} (one runs every {every} s)"
@@ -153,7 +154,7 @@ def store_quote(source: str, rates: dict, fetched_at: datetime | None = None) ->
 
 def prune_history() -> int:
     """Delete history older than PRICE_HISTORY_RETENTION_DAYS; returns how many were deleted."""
-    days = current_app.config["PRICE_HISTORY_RETENTION_DAYS"]
+    days = current_settings().prices.PRICE_HISTORY_RETENTION_DAYS
     cutoff = datetime.now(UTC) - timedelta(days=days)
     return store.delete_quotes_before(cutoff)
 
@@ -189,7 +190,7 @@ def quote_age(quote: dict) -> float:
 def _unavailable(message: str) -> Unavailable:
     """A 503; with the refresh job on it knows when to retry: the next scheduled refresh, at most
     BTC_PRICE_REFRESH_SECONDS away (`Retry-After`). With the job off nobody knows: no header."""
-    every = int(current_app.config["BTC_PRICE_REFRESH_SECONDS"])
+    every = int(current_settings().prices.BTC_PRICE_REFRESH_SECONDS)
     return Unavailable(message, headers={"Retry-After": str(every)} if every > 0 else None)
 
 
@@ -198,7 +199,7 @@ def fresh_quote() -> dict:
     quote = latest_quote()
     if quote is None:
         raise _unavailable(f"No BTC price is available yet; {_why_unavailable()}.")
-    max_age = current_app.config["BTC_PRICE_MAX_AGE_SECONDS"]
+    max_age = current_settings().prices.BTC_PRICE_MAX_AGE_SECONDS
     if quote_age(quote) > max_age:
         raise _unavailable(f"The BTC price is older than {max_age} seconds; {_why_unavailable(stale=True)}.")
     return quote
@@ -216,7 +217,7 @@ def price_view() -> dict:
         "source": quote["source"],
         "fetched_at": quote["fetched_at"],
         "age_seconds": round(age, 3),
-        "stale": age > current_app.config["BTC_PRICE_MAX_AGE_SECONDS"],
+        "stale": age > current_settings().prices.BTC_PRICE_MAX_AGE_SECONDS,
     }
 
 

@@ -19,13 +19,13 @@ import logging
 from datetime import UTC, datetime, time
 
 from bson import ObjectId
-from flask import current_app
 
 from webapp import outbox
 from webapp.clock import utcnow
 from webapp.errors import Invalid, NotFound
 from webapp.ids import object_id
 from webapp.money import to_cents
+from webapp.settings import current as current_settings
 from webapp.transactions import analytics, daily, figures_store, stats, store
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def create_transaction(data: dict) -> dict:
         "transaction_date": data["transaction_date"],
         "amount_cents": to_cents(data["transaction_amount"]),
         "transaction_type": data["transaction_type"],
-        "currency": data.get("currency") or current_app.config["DEFAULT_CURRENCY"],
+        "currency": data.get("currency") or current_settings().transactions.DEFAULT_CURRENCY,
     }
     doc = store.insert_transaction(fields, utcnow())
     # One publish per request: the statistics step counts it, then publishes its SMS (whose text

@@ -22,8 +22,8 @@ from datetime import datetime
 from bson import ObjectId
 from pymongo import ReturnDocument
 
+from webapp import reseal as rows
 from webapp.crypto import reveal, seal
-from webapp.encryption import rows
 from webapp.transactions.models import Transaction
 
 N_STATUS = "notification.status"

@@ -6,7 +6,7 @@ single-document operation unless its docstring says otherwise. Name, email and p
 sealed by the model's fields; the raw read of the phone number opens it here.
 
 Key rotation (`webapp.encryption`): `reseal_page` re-seals name, email and phone number under the
-primary key, one compare-and-set update per user (`webapp.encryption.rows`); the blind index
+primary key, one compare-and-set update per user (`webapp.reseal`); the blind index
 `email_key` does not depend on the encryption keys and is never touched.
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 from bson import ObjectId
 from mongoengine.errors import NotUniqueError
 
+from webapp import reseal as rows
 from webapp.crypto import blind, reveal
-from webapp.encryption import rows
 from webapp.users.models import User
 
 SEALED_FIELDS = ("name", "email", "phone_number")
