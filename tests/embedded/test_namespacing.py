@@ -30,7 +30,7 @@ def test_a_fresh_database_does_not_serve_the_previous_databases_quote(tmp_path, 
     assert second.stop().returncode == 0
 
 
-def test_tasks_about_records_that_do_not_exist_are_harmless(app):
+def test_tasks_about_records_that_do_not_exist_are_harmless(app, worker):  # the worker loads the tasks
     """A previous run's broker may still hold tasks naming ids this database never had: each task
     body finishes without error and writes nothing."""
     import mongoengine
