@@ -60,24 +60,21 @@ def run_state(celery, cache, run_id: str) -> dict:
         status_result.backend = None
 
 
-def follow_run(result, wait: bool, timeout: float, settings):
-    started = result.get(timeout=30)
-    if started.get("status") == "conflict":
-        return started
-    click.echo(f"ingestion {started['id']} started ({started.get('pages_total') or '?'} pages)")
-    if not wait:
-        return started
+def _follow(kind: str, run_id: str, read, line_of, timeout: float, settings) -> dict:
+    """Poll `read(cache)` (the run's state, from the cache Redis) twice a second and draw
+    `line_of(state)`: redrawn in place on a terminal, one line per change otherwise. Returns the
+    final state (succeeded or failed); a lost Redis or the `timeout` is one ClickException line."""
     cache = redis.Redis.from_url(settings.CACHE_REDIS_URL, socket_connect_timeout=5, socket_timeout=5)
     tty = sys.stdout.isatty()
     begun = time.monotonic()
     last = None
     while True:
         try:
-            run = run_state(result.app, cache, started["id"])
+            run = read(cache)
         except redis.RedisError:
             where = mask_url(settings.CACHE_REDIS_URL)
-            raise click.ClickException(f"lost run {started['id']}: Redis at {where} unreachable") from None
-        line = progress_line(run)
+            raise click.ClickException(f"lost {kind} {run_id}: Redis at {where} unreachable") from None
+        line = line_of(run)
         if tty:
             click.echo(f"\r{line} {time.monotonic() - begun:5.0f}s", nl=False)
         elif line != last:
@@ -88,8 +85,19 @@ def follow_run(result, wait: bool, timeout: float, settings):
                 click.echo()
             return run
         if time.monotonic() - begun > timeout:
-            raise click.ClickException(f"run {started['id']} did not finish within {timeout:.0f}s")
+            raise click.ClickException(f"{kind} {run_id} did not finish within {timeout:.0f}s")
         time.sleep(0.5)
+
+
+def follow_run(result, wait: bool, timeout: float, settings):
+    started = result.get(timeout=30)
+    if started.get("status") == "conflict":
+        return started
+    click.echo(f"ingestion {started['id']} started ({started.get('pages_total') or '?'} pages)")
+    if not wait:
+        return started
+    read = lambda cache: run_state(result.app, cache, started["id"])  # noqa: E731
+    return _follow("run", started["id"], read, progress_line, timeout, settings)
 
 
 def rotation_line(run: dict) -> str:
@@ -110,25 +118,12 @@ def follow_rotation(result, wait: bool, timeout: float, settings):
     if started.get("status") == "conflict" or not wait:
         return started
     click.echo(f"rotation {started['id']} started ({started['total']} documents, key {started['primary_key_id']})")
-    cache = redis.Redis.from_url(settings.CACHE_REDIS_URL, socket_connect_timeout=5, socket_timeout=5)
-    tty, begun, last, run = sys.stdout.isatty(), time.monotonic(), None, started
-    while True:
-        try:
-            raw = cache.get(progress_key(started["id"]))
-        except redis.RedisError:
-            where = mask_url(settings.CACHE_REDIS_URL)
-            raise click.ClickException(f"lost rotation {started['id']}: Redis at {where} unreachable") from None
-        run = json.loads(raw) if raw else run
-        line = rotation_line(run)
-        if tty:
-            click.echo(f"\r{line} {time.monotonic() - begun:5.0f}s", nl=False)
-        elif line != last:
-            click.echo(line)
-        last = line
-        if run["status"] in ("succeeded", "failed"):
-            if tty:
-                click.echo()
-            return run
-        if time.monotonic() - begun > timeout:
-            raise click.ClickException(f"rotation {started['id']} did not finish within {timeout:.0f}s")
-        time.sleep(0.5)
+    latest = {"run": started}
+
+    def read(cache) -> dict:  # the last mirrored state (the start's answer until the first mirror)
+        raw = cache.get(progress_key(started["id"]))
+        if raw:
+            latest["run"] = json.loads(raw)
+        return latest["run"]
+
+    return _follow("rotation", started["id"], read, rotation_line, timeout, settings)
