@@ -6,7 +6,7 @@
 2. The HTTP metrics' overhead on `GET /health/live`: p50 with the before/after_request pair
    attached against p50 without it, same server, same run, phases interleaved (off, on, off, on)
    so drift hits both. Goal: < 5 %.
-The load generator is a separate process (`bench.loadgen`); the server is the threaded werkzeug of
+The load generator is a separate process (`bench.loadgen`); the server is the waitress server of
 `manage.py run`, in this process.
 """
 
@@ -120,5 +120,5 @@ def run() -> dict:
         },
         "notes": f"/metrics scraped {SCRAPES} times one at a time; /health/live {LIVE_REQUESTS} requests per "
         f"setting from {CONCURRENCY} client threads in a separate process, phases interleaved off/on/off/on; "
-        "threaded werkzeug server, mongomock, real Redis. Goals: scrape p50 < 5 ms, overhead < 5 %.",
+        "waitress server, mongomock, real Redis. Goals: scrape p50 < 5 ms, overhead < 5 %.",
     }
