@@ -12,11 +12,7 @@ The load generator is a separate process (`bench.loadgen`); the server is the wa
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
+from bench.loadgen import run_load
 from bench.support import ServedApp, get_app, percentile, summarize, timed
 
 ROUTES = 30
@@ -24,22 +20,10 @@ TASKS = 15
 LIVE_REQUESTS = 3000
 CONCURRENCY = 4
 SCRAPES = 400
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _load(url: str, total: int, concurrency: int) -> dict:
-    spec = {"url": url, "method": "GET", "total": total, "concurrency": concurrency}
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.loadgen"],
-        cwd=ROOT,
-        input=json.dumps(spec),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result = json.loads(done.stdout)
-    if result["errors"]:
-        raise RuntimeError(f"benchmark requests failed: {result['errors'][:3]}")
+    result = run_load({"url": url, "method": "GET", "total": total, "concurrency": concurrency})
     return summarize(result["latencies_s"], result["elapsed_s"])
 
 

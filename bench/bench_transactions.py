@@ -14,17 +14,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import statistics
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
 
+from bench.loadgen import run_load
 from bench.support import ServedApp, get_app, percentile, start_worker, summarize
 from webapp import settings
 
@@ -189,16 +187,7 @@ def _sustained_once(url: str, key: str, user_id: str, standin) -> dict:
     spec = {"url": f"{url}/api/v1/transactions", "headers": {"X-API-Key": key}, "body": body}
     before_sms, before_ops = len(standin.messages), embedded_db.state().operations
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.loadgen"],
-        input=json.dumps({**spec, "total": POSTS, "concurrency": CONCURRENCY}),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    load = json.loads(done.stdout)
-    if load["errors"]:
-        raise RuntimeError(f"benchmark requests failed: {load['errors'][:3]}")
+    load = run_load({**spec, "total": POSTS, "concurrency": CONCURRENCY})
     deadline = time.monotonic() + 300
     while len(standin.messages) - before_sms < POSTS:
         if time.monotonic() > deadline:

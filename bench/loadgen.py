@@ -9,12 +9,31 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import requests
+
+
+def run_load(spec: dict) -> dict:
+    """Run `spec` through `python -m bench.loadgen` in a process of its own; its JSON result.
+    Any failed request is an error: a benchmark never reports figures over failures."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.loadgen"],
+        cwd=Path(__file__).resolve().parents[1],  # the repository root, whatever the caller's directory
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(done.stdout)
+    if result["errors"]:
+        raise RuntimeError(f"benchmark requests failed: {result['errors'][:3]}")
+    return result
 
 
 def main() -> int:

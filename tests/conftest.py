@@ -91,6 +91,15 @@ def worker(celery_app):
     handle.stop()
 
 
+@pytest.fixture
+def paused_worker(worker):
+    """The worker stopped, so the test drives each step itself; it resumes afterwards."""
+    worker.stop()
+    yield worker
+    if worker.controller is None:
+        worker.start()
+
+
 @pytest.fixture(autouse=True)
 def _clean(app):
     clean_state(app)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from tests.metrics.conftest import scrape, value
@@ -19,14 +18,6 @@ def exposition(app, interval: float = 0.0) -> str:
     registry = CollectorRegistry()
     registry.register(StateCollector(app, interval))
     return generate_latest(registry).decode()
-
-
-@pytest.fixture
-def paused_worker(worker):
-    worker.stop()
-    yield worker
-    if worker.controller is None:
-        worker.start()
 
 
 def test_queue_lengths_count_waiting_messages(app, celery_app, paused_worker):
