@@ -36,14 +36,14 @@ def _populate(app) -> tuple[int, int]:
     rules += [f"/api/v1/extra{i}/<item_id>" for i in range(max(0, ROUTES - len(rules)))]
     for rule in rules[:ROUTES]:
         for status in ("200", "404"):
-            metrics.http_requests.labels("GET", rule, status).inc()
-        metrics.http_duration.labels("GET", rule).observe(0.004)
+            metrics.http_requests.inc("GET", rule, status)
+        metrics.http_duration.observe("GET", rule, value=0.004)
     names = sorted(n for n in app.extensions["celery"].tasks if not n.startswith("celery."))
     names += [f"extra.task{i}" for i in range(max(0, TASKS - len(names)))]
     for name in names[:TASKS]:
         for state in ("succeeded", "failed", "retried"):
-            metrics.tasks.labels(name, state).inc()
-        metrics.task_duration.labels(name).observe(0.02)
+            metrics.tasks.inc(name, state)
+        metrics.task_duration.observe(name, value=0.02)
     return min(ROUTES, len(rules)), min(TASKS, len(names))
 
 
@@ -62,15 +62,12 @@ def _hooks(app, attached: bool) -> None:
 
 def run() -> dict:
     app = get_app()
-    from prometheus_client import generate_latest
-
-    from webapp.metrics.routes import scrape_registry
+    from webapp.metrics.routes import exposition
 
     routes, tasks = _populate(app)
     with app.test_request_context():
-        registry = scrape_registry()
-        size = len(generate_latest(registry))
-        render = timed(lambda: generate_latest(registry), SCRAPES)
+        size = len(exposition())
+        render = timed(exposition, SCRAPES)
     rows = [{"case": f"render exposition in-process ({size} bytes)", **render}]
     phases = {"off": [], "on": []}
     with ServedApp(app) as served:

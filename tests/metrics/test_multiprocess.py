@@ -24,7 +24,7 @@ SCRIPT = textwrap.dedent(
     for _ in range(2):  # two pool processes, each running one task
         pid = os.fork()
         if pid == 0:
-            metrics.tasks.labels("platform.ping", "succeeded").inc()
+            metrics.tasks.inc("platform.ping", "succeeded")
             os._exit(0)
         os.waitpid(pid, 0)
         mark_process_dead(pid)

@@ -23,8 +23,8 @@ def _observe(response):
         return response
     route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
     method = request.method
-    metrics.http_requests.labels(method, route, str(response.status_code)).inc()
-    metrics.http_duration.labels(method, route).observe(time.perf_counter() - started)
+    metrics.http_requests.inc(method, route, str(response.status_code))
+    metrics.http_duration.observe(method, route, value=time.perf_counter() - started)
     return response
 
 

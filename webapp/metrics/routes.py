@@ -8,7 +8,6 @@ the prefork worker (`PROMETHEUS_MULTIPROC_DIR` set) it sums every process's file
 from __future__ import annotations
 
 import hmac
-import os
 from datetime import UTC, datetime
 
 from flask import Blueprint as FlaskBlueprint
@@ -20,19 +19,22 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from webapp.errors import Unavailable, error_response
 from webapp.http import Blueprint
 from webapp.metrics.core import metrics_of
+from webapp.metrics.series import multiprocess_mode
 from webapp.openapi import answers
 from webapp.settings import current as current_settings
 
 metrics_blp = FlaskBlueprint("metrics", __name__)
 
 
-def scrape_registry() -> CollectorRegistry:
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        return metrics_of().registry
+def exposition() -> bytes:
+    """The scrape's body: this process's values, or in multiprocess mode the sum over every
+    process's files plus this process's state gauges."""
+    if not multiprocess_mode():
+        return metrics_of().exposition()
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)
     registry.register(current_app.extensions["fido_state_collector"])
-    return registry
+    return generate_latest(registry)
 
 
 def _authorized() -> bool:
@@ -50,7 +52,7 @@ def prometheus_metrics():
         return error_response(
             401, "Send METRICS_TOKEN as 'Authorization: Bearer <token>'.", headers={"WWW-Authenticate": "Bearer"}
         )
-    return Response(generate_latest(scrape_registry()), mimetype=CONTENT_TYPE_LATEST)
+    return Response(exposition(), mimetype=CONTENT_TYPE_LATEST)
 
 
 queues_blp = Blueprint("queues", __name__, url_prefix="/api/v1", description="Celery queue lengths")

@@ -26,9 +26,9 @@ def _finished(task=None, state=None, **_):
         return
     started = getattr(task.request, "fido_started", None)
     if state in STATES:
-        metrics.tasks.labels(task.name, STATES[state]).inc()
+        metrics.tasks.inc(task.name, STATES[state])
     if started is not None:
-        metrics.task_duration.labels(task.name).observe(time.perf_counter() - started)
+        metrics.task_duration.observe(task.name, value=time.perf_counter() - started)
 
 
 def connect() -> None:
