@@ -1,5 +1,5 @@
 // Drives /dashboard in Debian's headless Chromium through playwright-core and prints one JSON
-// report on stdout. Usage: node drive.mjs BASE_URL API_KEY USER_ID ARTIFACTS_DIR USER_DATA_DIR
+// report on stdout. Usage: node drive.mjs BASE_URL API_KEY USER_ID ARTIFACTS_DIR USER_DATA_DIR BROWSER
 // Steps: a wrong key (the 401 must show in the page), then the right key and a user id; waits
 // until every panel has data; records each panel's state, each chart's drawn pixels, the runs table,
 // every request URL the page made, console errors, horizontal overflow; screenshots at 1280x800
@@ -7,13 +7,13 @@
 // The price chart is then switched to the last hour in USD (it must redraw with that range).
 import { chromium } from "playwright-core";
 
-const [base, key, userId, artifacts, userDataDir] = process.argv.slice(2);
+const [base, key, userId, artifacts, userDataDir, browser] = process.argv.slice(2);
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const PANELS = ["ready", "queues", "cap", "price", "runs", "assets", "user"];
 
 const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: "/usr/bin/chromium", headless: true, args: FLAGS, viewport: { width: 1280, height: 800 },
+  executablePath: browser, headless: true, args: FLAGS, viewport: { width: 1280, height: 800 },
 });
 const report = { requests: [], consoleErrors: [], panels: {}, charts: {} };
 try {

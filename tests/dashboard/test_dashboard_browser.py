@@ -20,7 +20,9 @@ import requests
 from tests.platform.test_processes import ROOT, child_env, free_port
 from tests.support import wait_for
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's package by default; CHROMIUM_PATH names another Chromium-based browser (the GitHub
+# workflow points it at the runner's Google Chrome).
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium")
 DRIVER = Path(__file__).with_name("drive.mjs")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 KEY = "dashboard-test-admin-key"
@@ -29,7 +31,7 @@ PANELS = ("ready", "queues", "cap", "price", "runs", "assets", "user")
 
 def _browser_missing() -> str | None:
     if not CHROMIUM.exists():
-        return "Debian's chromium is not installed (bash .ci/run installs it)"
+        return f"no browser at {CHROMIUM} (bash .ci/run installs Debian's chromium; or set CHROMIUM_PATH)"
     if shutil.which("node") is None:
         return "node is not installed (bash .ci/run installs it)"
     if not (ROOT / "node_modules" / "playwright-core").is_dir():
@@ -96,7 +98,16 @@ def test_every_panel_renders_with_data_in_chromium(demo, tmp_path):
     )
     ARTIFACTS.mkdir(exist_ok=True)
     done = subprocess.run(
-        [shutil.which("node"), str(DRIVER), base, KEY, user_id, str(ARTIFACTS), str(tmp_path / "chromium-profile")],
+        [
+            shutil.which("node"),
+            str(DRIVER),
+            base,
+            KEY,
+            user_id,
+            str(ARTIFACTS),
+            str(tmp_path / "chromium-profile"),
+            str(CHROMIUM),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
