@@ -25,6 +25,8 @@ SCRIPT = textwrap.dedent(
         pid = os.fork()
         if pid == 0:
             metrics.tasks.inc("platform.ping", "succeeded")
+            metrics.http_requests.inc("GET", "/health/live", "200")
+            metrics.http_duration.observe("GET", "/health/live", value=0.003)
             os._exit(0)
         os.waitpid(pid, 0)
         mark_process_dead(pid)
@@ -56,6 +58,9 @@ def test_the_worker_endpoint_sums_its_processes(tmp_path):
 
         text = wait_for(scraped, message="the worker metrics endpoint")
         assert 'fido_celery_tasks_total{state="succeeded",task="platform.ping"} 2.0' in text
+        # gunicorn's workers write the HTTP series the same way
+        assert 'fido_http_requests_total{method="GET",route="/health/live",status="200"} 2.0' in text
+        assert 'fido_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/health/live"} 2.0' in text
     finally:
         proc.stdin.close()
         proc.wait(10)
