@@ -4,6 +4,7 @@ chosen when prometheus_client is first imported."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -64,3 +65,27 @@ def test_the_worker_endpoint_sums_its_processes(tmp_path):
     finally:
         proc.stdin.close()
         proc.wait(10)
+
+
+TEMPORARY = textwrap.dedent(
+    """
+    import os, sys
+    from config.prometheus import prepare_dir
+    path = prepare_dir("worker")
+    pid = os.fork()
+    if pid == 0:
+        sys.exit(0)  # a child's exit runs the inherited atexit hooks
+    os.waitpid(pid, 0)
+    print(path, os.path.isdir(path), flush=True)
+    """
+)
+
+
+def test_a_temporary_directory_goes_with_the_process_that_made_it():
+    env = child_env(PYTHONPATH=str(ROOT))
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    done = subprocess.run([sys.executable, "-c", TEMPORARY], cwd=ROOT, env=env, capture_output=True, text=True)
+    path, alive_after_child = done.stdout.split()
+    assert done.returncode == 0, done.stderr
+    assert alive_after_child == "True"  # a child's exit left it alone
+    assert not os.path.exists(path)
