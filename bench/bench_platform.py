@@ -33,7 +33,7 @@ from bench.support import get_app, start_worker
 REPEATS = 3
 SECONDS = 3
 CONNECTIONS = 8
-ROUND_TRIPS = 300
+ROUND_TRIPS = 1000  # ~5 s a run: long enough to average over the shared machine's load swings
 COUNTED_REQUESTS = 50
 TABLE_COUNTS = ("redis_round_trips", "redis_commands", "mongo_operations")
 
@@ -121,22 +121,34 @@ def _http(app, key: str) -> tuple[list[dict], dict, dict]:
     return rows, ratios, counts
 
 
+def _embedded_round_trips(app) -> float:
+    worker = start_worker(app, concurrency=4)
+    try:
+        return run_round_trips(ROUND_TRIPS)
+    finally:
+        worker.stop()
+
+
+def _separate_round_trips() -> float:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.remote_worker", "4"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        return run_round_trips(ROUND_TRIPS)
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
 def _celery(app) -> tuple[list[dict], dict]:
     embedded, separate = [], []
-    for _ in range(REPEATS):
-        worker = start_worker(app, concurrency=4)
-        try:
-            embedded.append(run_round_trips(ROUND_TRIPS))
-        finally:
-            worker.stop()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bench.remote_worker", "4"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        try:
-            separate.append(run_round_trips(ROUND_TRIPS))
-        finally:
-            process.terminate()
-            process.wait(30)
+    for repeat in range(REPEATS):  # interleaved, the order alternating, so drift in load hits both alike
+        if repeat % 2:
+            separate.append(_separate_round_trips())
+            embedded.append(_embedded_round_trips(app))
+        else:
+            embedded.append(_embedded_round_trips(app))
+            separate.append(_separate_round_trips())
     rows = [
         {"case": "celery ping round trips/s, embedded worker thread", **_spread(embedded)},
         {"case": "celery ping round trips/s, separate --pool threads worker", **_spread(separate)},
