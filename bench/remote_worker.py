@@ -1,11 +1,13 @@
 """A separate `celery worker --pool threads` process on the benchmark broker, configured like the
-embedded runner's worker (no heartbeat, mingle or gossip): the platform benchmark's baseline."""
+embedded runner's worker (the same queues; no heartbeat, mingle or gossip): the platform
+benchmark's baseline."""
 
 from __future__ import annotations
 
 import sys
 
 from bench.support import configure_env
+from config.celery import QUEUES
 
 
 def main(concurrency: str) -> None:
@@ -18,7 +20,7 @@ def main(concurrency: str) -> None:
             "worker",
             "--pool=threads",
             f"--concurrency={concurrency}",
-            "--queues=default",
+            f"--queues={','.join(QUEUES)}",  # all of them, as the embedded worker and `manage.py worker`
             "--without-heartbeat",
             "--without-mingle",
             "--without-gossip",
