@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 import redis
 from celery import Celery
 from celery._state import _set_task_join_will_block
-from celery.app.trace import setup_worker_optimizations
 from celery.beat import EmbeddedService
 from celery.bootsteps import CLOSE
 
@@ -39,13 +38,6 @@ class WorkerThread:
         ready = threading.Event()
 
         class Controller(self.celery_app.WorkController):
-            def on_init_blueprint(self):
-                super().on_init_blueprint()
-                # As `celery worker` does (celery.apps.worker.Worker): tasks run through the fast
-                # tracer, which looks the registry, accepted content types and node name up once
-                # rather than once per task. Only this app's worker requests read the flag.
-                setup_worker_optimizations(self.app, self.hostname)
-
             def on_consumer_ready(self, consumer):
                 super().on_consumer_ready(consumer)
                 ready.set()

@@ -69,23 +69,3 @@ def test_round_trips_build_no_redis_client_per_message(worker, monkeypatch):
     for _ in range(5):
         assert ping.delay().get(timeout=10)["pong"] is True
     assert built == []
-
-
-def test_embedded_worker_runs_tasks_like_celery_worker(worker):
-    """The worker thread sets up what `celery worker` does (celery.apps.worker.Worker): tasks run
-    through Celery's fast tracer, so a task's request names the worker node it runs on (the slow
-    path names the machine instead)."""
-    from celery.signals import task_prerun
-
-    seen = []
-
-    def record(task=None, **_):
-        seen.append(task.request.hostname)
-
-    task_prerun.connect(record, weak=False)
-    try:
-        assert ping.delay().get(timeout=10)["pong"] is True
-    finally:
-        task_prerun.disconnect(record)
-    assert worker.celery_app.use_fast_trace_task is True
-    assert seen and set(seen) == {"test-worker@localhost"}  # other tests' late tasks run there too
