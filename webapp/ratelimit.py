@@ -15,6 +15,8 @@ Contract:
 - Limit strings ("600 per minute", several joined by ";") are parsed once per distinct value
   (`limits.parse_many`, cached); each rate of a setting is a counter of its own. The headers
   describe the shared budget's rate with the least left.
+- The same script reads the API key generation (`webapp.apikeys.cache.GENERATION_KEY`, created
+  when missing) and hands it to the key cache through `g.key_generation`; nothing else is read.
 - If Redis cannot be reached, counting falls back to per-process memory (same semantics, per
   process); the switch is logged once, and Redis is tried again after `RETRY_REDIS_SECONDS`.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,6 +35,7 @@ from flask import Flask, current_app, g, request
 from flask_smorest import abort
 from limits import RateLimitItem, parse_many
 
+from webapp.apikeys.cache import GENERATION_KEY
 from webapp.http import view_marker
 from webapp.settings import current as current_settings
 from webapp.settings import value as settings_value
@@ -41,20 +45,27 @@ log = logging.getLogger(__name__)
 PREFIX = "fido-rl"
 RETRY_REDIS_SECONDS = 5.0
 
-# ARGV[1]: n, the number of blockers. KEYS[1..n]: the address's auth-failure counters, ARGV[2..n+1]
-# their limits (checked, not incremented). KEYS[n+1..]: counters to increment, ARGV[n+2..] their
-# windows in seconds (KEYS[i] goes with ARGV[i + 1]).
-# Returns {ttl, i} when blocker i is past its limit, else {-1, count, ttl, count, ttl...}.
+# KEYS[1]: the API key generation (`webapp.apikeys.cache`), read for the key cache and returned;
+# set to ARGV[2] (a token never used before) when missing. ARGV[1]: n, the number of blockers.
+# KEYS[2..n+1]: the address's auth-failure counters, ARGV[3..n+2] their limits (checked, not
+# incremented). KEYS[n+2..]: counters to increment, ARGV[n+3..] their windows in seconds (KEYS[i]
+# goes with ARGV[i + 1]).
+# Returns {ttl, i} when blocker i is past its limit, else {-1, generation, count, ttl, count, ttl...}.
 _SCRIPT = """
 local n = tonumber(ARGV[1])
-for i = 1, n do
+for i = 2, n + 1 do
   local failures = tonumber(redis.call('GET', KEYS[i]) or '0')
   if failures > tonumber(ARGV[i + 1]) then
-    return {redis.call('TTL', KEYS[i]), i}
+    return {redis.call('TTL', KEYS[i]), i - 1}
   end
 end
-local out = {-1}
-for i = n + 1, #KEYS do
+local generation = redis.call('GET', KEYS[1])
+if not generation then
+  generation = ARGV[2]
+  redis.call('SET', KEYS[1], generation)
+end
+local out = {-1, generation}
+for i = n + 2, #KEYS do
   local count = redis.call('INCR', KEYS[i])
   if count == 1 then redis.call('EXPIRE', KEYS[i], ARGV[i + 1]) end
   out[#out + 1] = count
@@ -71,6 +82,15 @@ def parse_limits(text: str) -> tuple[RateLimitItem, ...]:
 
 
 @dataclass
+class Answer:
+    """The script's answer: `values` is {ttl, i} (blocked by blocker i) or {-1, count, ttl, ...};
+    `generation` is the API key generation read on the way (None when blocked or counted in memory)."""
+
+    values: list[int]
+    generation: str | None = None
+
+
+@dataclass
 class Counters:
     """Redis counters with a per-process memory fallback. One instance per app."""
 
@@ -78,15 +98,17 @@ class Counters:
     lock: threading.Lock = field(default_factory=threading.Lock)
     memory: dict = field(default_factory=dict)  # key -> [count, expires_at]
     redis_down_until: float = 0.0
+    nonce: str = field(default_factory=lambda: secrets.token_hex(8))  # this app's part of new generations
 
-    def run(self, blockers: list[tuple[str, int]], counters: list[tuple[str, int]]) -> list[int]:
+    def run(self, blockers: list[tuple[str, int]], counters: list[tuple[str, int]]) -> Answer:
         """The script's answer (see `_SCRIPT`), from Redis or, if unreachable, from memory."""
         now = time.monotonic()
         if self.client is not None and now >= self.redis_down_until:
-            keys = [key for key, _ in blockers] + [key for key, _ in counters]
-            args = [len(blockers)] + [limit for _, limit in blockers] + [window for _, window in counters]
+            keys = [GENERATION_KEY] + [key for key, _ in blockers] + [key for key, _ in counters]
+            fresh = f"{self.nonce}-{time.monotonic_ns()}"
+            args = [len(blockers), fresh] + [limit for _, limit in blockers] + [window for _, window in counters]
             try:
-                answer = [int(x) for x in self.client.eval(_SCRIPT, len(keys), *keys, *args)]
+                raw = self.client.eval(_SCRIPT, len(keys), *keys, *args)
             except (redis.ConnectionError, redis.TimeoutError):
                 with self.lock:
                     if self.redis_down_until == 0.0:
@@ -97,8 +119,10 @@ class Counters:
                     with self.lock:
                         self.redis_down_until = 0.0
                     log.warning("rate limits: Redis reachable again")
-                return answer
-        return self._in_memory(now, blockers, counters)
+                if raw[0] != -1:
+                    return Answer([int(x) for x in raw])
+                return Answer([-1, *(int(x) for x in raw[2:])], raw[1].decode("ascii"))
+        return Answer(self._in_memory(now, blockers, counters))
 
     def _in_memory(self, now, blockers, counters) -> list[int]:
         with self.lock:
@@ -169,7 +193,7 @@ def _left(counted: tuple[RateLimitItem, int, int]) -> int:
 def record_auth_failure() -> None:
     """Count a failed authentication for the client address; 429 once past a limit."""
     failures = _failure_counters()
-    answer = _counters().run([], [(key, item.get_expiry()) for item, key in failures])
+    answer = _counters().run([], [(key, item.get_expiry()) for item, key in failures]).values
     counted = _counted(failures, answer)
     _refuse_if_over(counted, _headers(*min(counted, key=_left)))
 
@@ -185,6 +209,7 @@ def _headers(item: RateLimitItem, count: int, ttl: int) -> dict:
 def check_request() -> None:
     """Count this request against its limits (one script call); 429 if one is used up."""
     g.rate_limit_headers = None  # g outlives a request where an app context is already pushed
+    g.key_generation = None
     if not request.path.startswith("/api/v1/"):
         return
     api_key = None if view_marker("_public") else getattr(g, "api_key", None)
@@ -196,9 +221,11 @@ def check_request() -> None:
         for item in parse_limits(settings_value(setting)):
             limits.append((item, f"{PREFIX}:{who}:{request.endpoint}:{item.amount}/{item.get_expiry()}"))
     failures = _failure_counters()
-    answer = _counters().run(
+    result = _counters().run(
         [(key, item.amount) for item, key in failures], [(key, item.get_expiry()) for item, key in limits]
     )
+    g.key_generation = result.generation  # for the key cache (webapp.auth); None: not read
+    answer = result.values
     if answer[0] != -1:  # the address is past an auth-failure limit
         _too_many(failures[answer[1] - 1][0], answer[0])
     counted = _counted(limits, answer)
