@@ -79,7 +79,8 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
     if platform.ADMIN_API_KEY:
         from webapp.apikeys.services import ensure_key
 
-        ensure_key("admin (ADMIN_API_KEY)", "admin", platform.ADMIN_API_KEY)
+        with app.app_context():  # the key change is announced through the app's Redis
+            ensure_key("admin (ADMIN_API_KEY)", "admin", platform.ADMIN_API_KEY)
     return app
 
 

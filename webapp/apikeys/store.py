@@ -11,7 +11,7 @@ from bson import ObjectId
 from webapp.apikeys.models import ApiKey, KeyIdentity
 from webapp.clock import utcnow
 
-# The listing's fields (never `key_hash`).
+# The listing's fields (never `key_hash`); the projection is a new dict per call (drivers may mutate it).
 _LISTED = ("name", "scope", "prefix", "created_at")
 
 
@@ -46,8 +46,7 @@ def find_active_by_hash(key_hash: str) -> KeyIdentity | None:
 
 def active_keys() -> list[dict]:
     """Active keys, newest first, as dicts of `id` and the listed fields (never the hash). One
-    read (index `-created_at`), raw: no document built. (No projection: the rows are small, and
-    the embedded database's projection costs more than it saves.)"""
+    read (index `-created_at`), raw: no document built."""
     rows = ApiKey._get_collection().find({"revoked_at": None}, dict.fromkeys(_LISTED, 1), sort=[("created_at", -1)])
     return [{"id": row["_id"], **{name: row.get(name) for name in _LISTED}} for row in rows]
 

@@ -70,8 +70,9 @@ def page(skip: int, limit: int) -> tuple[list[UserRecord], int]:
     built (MongoEngine's per-document cost was most of this call); the personal fields are opened
     as the model's fields would (a value no configured key opens is kept as it is)."""
     coll = User._get_collection()
-    # No projection: the rows are small, and the embedded database's projection costs more than it saves.
-    found = coll.find({}, sort=[("created_at", -1), ("_id", -1)], skip=skip, limit=limit)
+    found = coll.find(
+        {}, {"password_hash": 0, "email_key": 0}, sort=[("created_at", -1), ("_id", -1)], skip=skip, limit=limit
+    )
     opened = cipher().open_or_keep
     users = [
         UserRecord(
