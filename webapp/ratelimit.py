@@ -10,6 +10,7 @@ Contract:
 - A 429 carries `Retry-After` (seconds until the window that refused it ends); nothing else here
   sets `Retry-After`.
 - Windows are fixed: the first hit creates the counter with the window as its TTL. One Lua script
+  (EVALSHA on the request thread's own connection; EVAL when Redis lacks it)
   checks the address's failure count and increments every counter of the request, and returns each
   count with its TTL, so the headers need no further read. Health, docs and the spec cost nothing.
 - Limit strings ("600 per minute", several joined by ";") are parsed once per distinct value
