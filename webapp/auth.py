@@ -56,10 +56,10 @@ def _admit(api_key) -> None:
 
 
 def _authenticate_request():
-    g.key_cached_under = None  # `g` outlives a request when an app context was already pushed (tests)
-    if not request.path.startswith("/api/v1/") or request.method == "OPTIONS":
+    if not request.path.startswith("/api/v1/"):
         return None
-    if view_marker("_public"):
+    g.key_cached_under = None  # `g` outlives a request when an app context was already pushed (tests)
+    if request.method == "OPTIONS" or view_marker("_public"):
         return None
     api_key, g.key_cached_under = authenticate_cached(presented_key() or "", current_app.extensions["apikey_cache"])
     _admit(api_key)
@@ -69,9 +69,9 @@ def _authenticate_request():
 def _confirm_cached_key():
     """Runs after the rate limiter's script (which read the key generation into `g.key_generation`):
     the cache follows that generation, and a key the cache gave under another one is read again."""
-    cached_under = g.pop("key_cached_under", None)
     if not request.path.startswith("/api/v1/"):
         return None
+    cached_under = g.pop("key_cached_under", None)
     generation = g.get("key_generation")
     current_app.extensions["apikey_cache"].observe(generation)
     if cached_under is not None and cached_under != generation:
