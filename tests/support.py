@@ -22,6 +22,7 @@ def clean_state(app) -> None:
     for url in (app.config["CELERY_RESULT_BACKEND"], app.config["CACHE_REDIS_URL"]):
         redis.Redis.from_url(url).flushdb()
     app.extensions.pop("outbox_gate", None)  # forget a broker outage of the previous test
+    app.extensions["apikey_cache"].clear()  # the keys it holds were just deleted
     broker = redis.Redis.from_url(app.config["CELERY_BROKER_URL"])
     stale = [k for k in broker.scan_iter(count=1000) if not k.startswith(b"_kombu.binding")]
     if stale:

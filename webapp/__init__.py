@@ -61,8 +61,9 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
     init_audit(app)  # its after_request hook is registered first, so it runs last (final status)
     http.init_http(app)  # request id before anything can fail
     auth.init_auth(app)  # then the key, so limits can be per key
-    http.init_body_check(app)
     ratelimit.init_ratelimit(app)  # after the key: one shared budget per key
+    auth.init_key_confirmation(app)  # a cached key is confirmed by the generation the limiter read
+    http.init_body_check(app)
 
     api.ERROR_SCHEMA = openapi.ErrorEnvelopeSchema
     api.init_app(app, spec_kwargs={**_spec_kwargs(), "extra_plugins": [openapi.ContractPlugin(app)]})
@@ -78,7 +79,8 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
     if platform.ADMIN_API_KEY:
         from webapp.apikeys.services import ensure_key
 
-        ensure_key("admin (ADMIN_API_KEY)", "admin", platform.ADMIN_API_KEY)
+        with app.app_context():  # the key change is announced through the app's Redis
+            ensure_key("admin (ADMIN_API_KEY)", "admin", platform.ADMIN_API_KEY)
     return app
 
 

@@ -215,3 +215,53 @@ def test_sorted_pages_answer_as_mongomock_does(homogeneous, data):
         skip, limit = data.draw(st.integers(0, 4)), data.draw(st.integers(-3, 5))
         assert _page(fast, filter_, sort, skip, limit) == _page(plain, filter_, sort, skip, limit)
         assert _indexed(fast.find(filter_).limit(limit)) == _indexed(plain.find(filter_).limit(limit))
+
+
+PROJECTED_DOCS = st.lists(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "a": VALUES,
+            "b": st.sampled_from(["x", None, 2.5]),
+            "n": st.sampled_from([{"x": 1, "y": [1, {"z": 2}]}, [{"x": 1}, {"x": 2}], {}]),
+            "t": st.just(datetime(2024, 1, 2, tzinfo=UTC)),
+        },
+    ),
+    max_size=len(OIDS),
+)
+PROJECTIONS = st.dictionaries(
+    st.sampled_from(["_id", "a", "b", "n", "t", "n.x", "missing"]),
+    st.sampled_from([0, 1, True, False, 2]),
+    max_size=4,
+)
+
+
+def _ordered(value):
+    """`value` with every dict as its list of items: key order counts."""
+    if isinstance(value, dict):
+        return [(k, _ordered(v)) for k, v in value.items()]
+    if isinstance(value, list):
+        return [_ordered(v) for v in value]
+    return value
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(PROJECTED_DOCS, PROJECTIONS)
+def test_projections_answer_as_mongomock_does(docs, projection):
+    """Same documents, same keys in the same order (or the same error), with the embedded copy of
+    simple projections and with mongomock's own."""
+    _patches.install(mongomock)
+    embedded = mongomock.MongoClient()
+    embedded._fido_embedded = EmbeddedState()
+    fast, plain = embedded.db.things, mongomock.MongoClient().db.things
+    for i, doc in enumerate(docs):
+        for coll in (fast, plain):
+            coll.insert_one({"_id": OIDS[i], **doc})
+
+    def answer(coll):
+        try:
+            return _ordered(list(coll.find({}, dict(projection)))), _ordered(coll.find_one({}, dict(projection)))
+        except Exception as exc:  # both must fail alike
+            return ("error", type(exc).__name__)
+
+    assert answer(fast) == answer(plain), projection

@@ -120,11 +120,31 @@ def test_one_redis_command_per_authenticated_request_none_on_health(app, client,
     override_settings(app, monkeypatch, RATE_LIMIT_ORDERS="100 per minute")
     store_quote("coinbase", {"EUR": Decimal("50000"), "GBP": Decimal("40000"), "USD": Decimal("60000")})
     headers = {"X-API-Key": make_key("write")}
-    assert _commands_during(app, lambda: client.get("/api/v1/users", headers=headers)) == ["EVAL"]
+    client.get("/api/v1/users", headers=headers)  # Redis holds the script from here on
+    assert _commands_during(app, lambda: client.get("/api/v1/users", headers=headers)) == ["EVALSHA"]
     # Two limits (shared budget + orders) still take one round trip.
     order = lambda: client.post("/api/v1/orders", json={"currency": "EUR", "amount": "1"}, headers=headers)  # noqa: E731
-    assert _commands_during(app, order) == ["EVAL"]
+    assert _commands_during(app, order) == ["EVALSHA"]
     assert _commands_during(app, lambda: client.get("/health/live")) == []
+
+
+def test_a_redis_without_the_script_gets_it_with_the_same_request(app, client):
+    headers = {"X-API-Key": make_key("read")}
+    redis.Redis.from_url(app.config["RATELIMIT_STORAGE_URI"]).script_flush()
+    assert _commands_during(app, lambda: client.get("/api/v1/users", headers=headers)) == ["EVALSHA", "EVAL"]
+    assert _commands_during(app, lambda: client.get("/api/v1/users", headers=headers)) == ["EVALSHA"]
+
+
+def test_a_connection_closed_by_redis_is_replaced_without_falling_back(app, client, monkeypatch, caplog):
+    override_settings(app, monkeypatch, RATE_LIMIT_DEFAULT="10 per minute")
+    headers = {"X-API-Key": make_key("read")}
+    assert client.get("/api/v1/users", headers=headers).headers["X-RateLimit-Remaining"] == "9"
+    admin = redis.Redis.from_url(app.config["RATELIMIT_STORAGE_URI"])
+    limiter = [c["id"] for c in admin.client_list() if c["cmd"] in ("evalsha", "eval")]
+    assert limiter and all(admin.client_kill_filter(_id=client_id) for client_id in limiter)
+    with caplog.at_level(logging.WARNING, logger="webapp.ratelimit"):
+        assert client.get("/api/v1/users", headers=headers).headers["X-RateLimit-Remaining"] == "8"  # in Redis
+    assert "unreachable" not in caplog.text
 
 
 def test_limit_strings_are_parsed_once_per_value():
@@ -152,11 +172,11 @@ def test_unreachable_redis_falls_back_to_memory_and_logs_once(caplog):
 
     counters = Counters(redis.Redis(port=free_port(), socket_connect_timeout=0.5))
     with caplog.at_level(logging.WARNING, logger="webapp.ratelimit"):
-        answers = [counters.run([("f", 1)], [("k", 60)]) for _ in range(3)]
+        answers = [counters.run([("f", 1)], [("k", 60)]).values for _ in range(3)]
     assert [a[:2] for a in answers] == [[-1, 1], [-1, 2], [-1, 3]]
     assert len([r for r in caplog.records if "unreachable" in r.getMessage()]) == 1
     # The address block works from memory too.
     counters.run([], [("fail", 60)])
     counters.run([], [("fail", 60)])
-    blocked = counters.run([("other", 0), ("fail", 1)], [("k", 60)])
+    blocked = counters.run([("other", 0), ("fail", 1)], [("k", 60)]).values
     assert blocked[1] == 2 and 1 <= blocked[0] <= 60

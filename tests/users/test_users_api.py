@@ -38,6 +38,21 @@ def test_list_get_patch(client, write_headers):
     assert taken.status_code == 409
 
 
+def test_the_list_shows_each_user_as_the_single_read_does(client, write_headers):
+    """The list is built from raw rows (no documents); it must match the document path field for
+    field, including a value stored before encryption (kept as it is, as the model's field does)."""
+    made = [
+        make_user(client, write_headers, email=f"user{i}@example.com", name=f"User {i}", password="long enough pw")
+        for i in range(3)
+    ]
+    User._get_collection().update_one({"_id": User.objects.get(id=made[1]["id"]).id}, {"$set": {"name": "Plain"}})
+    page = client.get("/api/v1/users?page_size=10", headers=write_headers).get_json()
+    singles = [client.get(f"/api/v1/users/{user['id']}", headers=write_headers).get_json() for user in made[::-1]]
+    assert page["items"] == singles and page["total"] == 3
+    assert singles[1]["name"] == "Plain"
+    assert all("password" not in item and "password_hash" not in item for item in page["items"])
+
+
 def test_delete_erases_the_user_and_keeps_its_transactions_de_identified(client, write_headers, worker):
     from webapp.transactions.models import Transaction, UserStats
     from webapp.users.models import User

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import mongoengine as me
+from bson import ObjectId
 
 from webapp.clock import utcnow
 from webapp.scopes import SCOPES
@@ -24,3 +27,13 @@ class ApiKey(me.Document):
             {"fields": ["name"]},  # the start-up keys are found by name (`revoke_others_named`)
         ],
     }
+
+
+@dataclass(frozen=True, slots=True)
+class KeyIdentity:
+    """What a request needs of its key: the id (limits, logs, audit), the scope, and the hash it
+    was found by. Holds nothing secret beyond the hash, so the app's key cache may keep it."""
+
+    id: ObjectId
+    scope: str
+    key_hash: str

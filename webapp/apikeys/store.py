@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from bson import ObjectId
 
-from webapp.apikeys.models import ApiKey
+from webapp.apikeys.models import ApiKey, KeyIdentity
 from webapp.clock import utcnow
+
+# The listing's fields (never `key_hash`); the projection is a new dict per call (drivers may mutate it).
+_LISTED = ("name", "scope", "prefix", "created_at")
 
 
 def insert_key(name: str, scope: str, key_hash: str, prefix: str) -> ApiKey:
@@ -31,18 +34,21 @@ def upsert_key(name: str, scope: str, key_hash: str, prefix: str) -> ApiKey:
     )
 
 
-def find_active_by_hash(key_hash: str) -> ApiKey | None:
+def find_active_by_hash(key_hash: str) -> KeyIdentity | None:
     """The active (not revoked) key with `key_hash`, or None. One read on the unique `key_hash` index.
-    Runs on every authenticated request: the raw read skips MongoEngine's queryset (about half of
-    this call's cost); the document is built from the row as MongoEngine would."""
-    row = ApiKey._get_collection().find_one({"key_hash": key_hash, "revoked_at": None})
-    return None if row is None else ApiKey._from_son(row)
+    Runs on every authenticated request whose key is not in the app's key cache: a raw read of
+    three fields, no document built."""
+    row = ApiKey._get_collection().find_one(
+        {"key_hash": key_hash, "revoked_at": None}, {"_id": 1, "scope": 1, "key_hash": 1}
+    )
+    return None if row is None else KeyIdentity(row["_id"], row["scope"], row["key_hash"])
 
 
-def active_keys() -> list[ApiKey]:
-    """Active keys, newest first. One read (index `-created_at`), raw like `find_active_by_hash`."""
-    rows = ApiKey._get_collection().find({"revoked_at": None}, sort=[("created_at", -1)])
-    return [ApiKey._from_son(row) for row in rows]
+def active_keys() -> list[dict]:
+    """Active keys, newest first, as dicts of `id` and the listed fields (never the hash). One
+    read (index `-created_at`), raw: no document built."""
+    rows = ApiKey._get_collection().find({"revoked_at": None}, dict.fromkeys(_LISTED, 1), sort=[("created_at", -1)])
+    return [{"id": row["_id"], **{name: row.get(name) for name in _LISTED}} for row in rows]
 
 
 def revoke(oid: ObjectId) -> bool:

@@ -17,6 +17,9 @@ Contracts:
 - an empty filter returns every stored document without testing each one.
 - public collection calls bump `operations` once each (nested calls inside them do not).
 - sorted and limited reads (`_cursor`) copy only the page and sort plain values natively.
+- a projection of top-level names, all included or all excluded (`_id` apart), is applied by
+  `_project` instead of mongomock's general projection (which rebuilt and checked the projection
+  for every document): same keys in the same order (tests/embedded/test_fastpath.py).
 """
 
 from __future__ import annotations
@@ -73,6 +76,38 @@ def _pinned_ids(filter_, object_id_type):
     return None
 
 
+def _simple_projection(fields):
+    """(include, names, id_value) for a projection of top-level field names that are all included
+    or all excluded (`_id` apart), with plain 0/1/bool values; None for anything else (no
+    projection, dotted names, operators, mixed values), which mongomock handles itself."""
+    if not isinstance(fields, dict):
+        return None
+    id_value = fields.get("_id", 1)
+    names = [name for name in fields if name != "_id"]
+    if not names or type(id_value) not in (int, bool):
+        return None
+    for name in names:
+        if "." in name or "$" in name or type(fields[name]) not in (int, bool):
+            return None
+    if len({fields[name] for name in names}) > 1:
+        return None
+    return bool(fields[names[0]]), frozenset(names), id_value
+
+
+def _project(copy_field, doc, include, names, id_value, container):
+    """mongomock's `_copy_only_fields` for a `_simple_projection` (same keys, same order): the
+    named fields (or all others) copied in the document's order, then `_id` as it sets it."""
+    projected = container()
+    for key, value in doc.items():
+        if (key in names) is include:
+            projected[key] = copy_field(value, container)
+    if id_value == 0:
+        projected.pop("_id", None)
+    elif "_id" in doc:
+        projected["_id"] = doc["_id"]
+    return projected
+
+
 def _in_natural_order(store, found: list) -> list:
     """`found` (stored documents) in the collection's natural order: one pass over the keys (a
     set lookup each), not a filter test per document. A document deleted meanwhile is left out."""
@@ -103,12 +138,15 @@ def install(mongomock) -> None:
 
     copy_fields = getattr(collection_cls, _READ_COPY)
 
-    def copy_locked(self, *args, **kwargs):
+    def copy_locked(self, doc, fields, container):
         state = _state(self)
         if state is None:
-            return copy_fields(self, *args, **kwargs)
+            return copy_fields(self, doc, fields, container)
+        simple = _simple_projection(fields)
         with state.lock:
-            return copy_fields(self, *args, **kwargs)
+            if simple is None:
+                return copy_fields(self, doc, fields, container)
+            return _project(mongomock.collection._copy_field, doc, *simple, container)
 
     setattr(collection_cls, _READ_COPY, copy_locked)
 

@@ -3,7 +3,11 @@ case-insensitive through the unique `email_key`, the blind index (HMAC) of the e
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 import mongoengine as me
+from bson import ObjectId
 
 from webapp.clock import utcnow
 from webapp.crypto import EncryptedStringField
@@ -25,3 +29,16 @@ class User(me.Document):
             {"fields": ["-created_at", "-id"]},  # the list's sort
         ],
     }
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    """A user as a list shows it, built from a raw row (its personal fields opened), without the
+    cost of a document. Never cached: it lives for one response."""
+
+    id: ObjectId
+    name: str
+    email: str
+    phone_number: str
+    created_at: datetime
+    updated_at: datetime

@@ -20,14 +20,14 @@ from webapp.errors import Conflict, NotFound
 from webapp.ids import object_id
 from webapp.transactions import services as transactions
 from webapp.users import store
-from webapp.users.models import User
+from webapp.users.models import User, UserRecord
 
 
 @dataclass(frozen=True)
 class Account:
     """A user and its balance in cents (dumped by UserSchema)."""
 
-    user: User
+    user: User | UserRecord
     balance_cents: int
 
 
