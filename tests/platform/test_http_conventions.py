@@ -1,5 +1,6 @@
 """The error envelope, body rules and request ids, over HTTP through the test client."""
 
+import flask
 import pytest
 
 from tests.support import override_settings
@@ -115,3 +116,13 @@ def test_json_with_a_lone_surrogate_is_400(client, admin_headers):
     body = '{"name": "\\ud800", "scope": "read"}'  # valid JSON text, but no database can store it
     response = client.post("/api/v1/api-keys", headers=admin_headers, data=body, content_type="application/json")
     assert_envelope(response, 400)
+
+
+def test_no_cookie_session_is_kept(app, client):
+    """Stateless API: no session cookie is ever set, and the request's session refuses writes."""
+    response = client.get("/health/live", headers={"Cookie": "session=forged.value.here"})
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    with app.test_request_context("/health/live"):
+        app.preprocess_request()
+        with pytest.raises(RuntimeError, match="session is unavailable"):
+            flask.session["user"] = "x"
