@@ -77,14 +77,6 @@ class FieldCipher:
         except InvalidToken:
             raise UndecryptableValue(f"value under key id {kid} fails authentication") from None
 
-    def open_or_keep(self, value):
-        """`open(value)`, or `value` itself when no configured key opens it (what
-        `EncryptedStringField` does when it reads a document)."""
-        try:
-            return self.open(value)
-        except UndecryptableValue:
-            return value
-
     def reseal(self, value):
         """`value` sealed under the primary key (unchanged when it already is, or is not a string)."""
         if not isinstance(value, str) or self.key_of(value) == self.primary:
@@ -167,6 +159,15 @@ def reveal(value):
     return cipher().open(value)
 
 
+def reveal_or_keep(value):
+    """`reveal(value)`, or `value` itself when no configured key opens it (what
+    `EncryptedStringField` does when it reads a document)."""
+    try:
+        return reveal(value)
+    except UndecryptableValue:
+        return value
+
+
 def blind(text: str) -> str:
     return cipher().blind(text)
 
@@ -181,7 +182,7 @@ class EncryptedStringField(me.StringField):
     def to_python(self, value):
         # MongoEngine also calls this on values a caller assigns (clear text, which may even look
         # sealed): what no configured key opens is kept as it is.
-        return cipher().open_or_keep(value)
+        return reveal_or_keep(value)
 
     def prepare_query_value(self, op, value):
         return self.to_mongo(value)

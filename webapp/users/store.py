@@ -16,7 +16,7 @@ from bson import ObjectId
 from mongoengine.errors import NotUniqueError
 
 from webapp import reseal as rows
-from webapp.crypto import blind, cipher, reveal
+from webapp.crypto import blind, reveal, reveal_or_keep
 from webapp.users.models import User, UserRecord
 
 SEALED_FIELDS = ("name", "email", "phone_number")
@@ -73,13 +73,12 @@ def page(skip: int, limit: int) -> tuple[list[UserRecord], int]:
     found = coll.find(
         {}, {"password_hash": 0, "email_key": 0}, sort=[("created_at", -1), ("_id", -1)], skip=skip, limit=limit
     )
-    opened = cipher().open_or_keep
     users = [
         UserRecord(
             row["_id"],
-            opened(row.get("name")),
-            opened(row.get("email")),
-            opened(row.get("phone_number")),
+            reveal_or_keep(row.get("name")),
+            reveal_or_keep(row.get("email")),
+            reveal_or_keep(row.get("phone_number")),
             row.get("created_at"),
             row.get("updated_at"),
         )
