@@ -17,7 +17,6 @@ load generator is a separate process (`bench/httpload.py`: wrk when installed, e
 
 from __future__ import annotations
 
-import json
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,7 @@ import time
 import requests
 
 from bench.counts import per_request
+from bench.httpload import run_httpload
 from bench.ping_client import run_round_trips
 from bench.support import get_app, start_worker
 
@@ -39,12 +39,7 @@ TABLE_COUNTS = ("redis_round_trips", "redis_commands", "mongo_operations")
 
 
 def _load(url: str, key: str | None = None) -> float:
-    cmd = [sys.executable, "-m", "bench.httpload", url, f"--connections={CONNECTIONS}", f"--seconds={SECONDS}"]
-    if key:
-        cmd.append(f"--header=X-API-Key: {key}")
-    result = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
-    if result["non_2xx"] or result.get("socket_errors"):
-        raise RuntimeError(f"benchmark requests failed: {result}")
+    result = run_httpload(url, [f"X-API-Key: {key}"] if key else [], CONNECTIONS, SECONDS)
     _load.tool = result["tool"]
     return result["per_second"]
 
