@@ -35,5 +35,11 @@ limit_request_field_size = 8190
 forwarded_allow_ips = _settings.FORWARDED_ALLOW_IPS
 
 
+def post_worker_init(_worker):
+    from workers.web import freeze_startup_objects
+
+    freeze_startup_objects()  # the worker has built its app: the same as `manage.py run` does
+
+
 def child_exit(_server, worker):
     mark_process_dead(worker.pid)

@@ -12,6 +12,7 @@ Contract:
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -91,6 +92,16 @@ class _Channel(HTTPChannel):
     error_task_class = _EnvelopeErrorTask
 
 
+def freeze_startup_objects() -> None:
+    """Move every object alive now (modules, the app, a loaded embedded database) out of the cyclic
+    garbage collector's view, as servers do once they are ready: a full collection then walks what
+    requests made, not ~100k start-up objects (in process, one full collection per ~3,000
+    authenticated requests paused everything for ~65 ms). Frozen objects are still freed by
+    reference counting."""
+    gc.collect()
+    gc.freeze()
+
+
 class WebServer:
     """waitress bound at construction (OSError if the port is taken); `start()` serves in a thread."""
 
@@ -111,6 +122,7 @@ class WebServer:
         self.thread = threading.Thread(target=self.server.run, name="http", daemon=True)
 
     def start(self) -> WebServer:
+        freeze_startup_objects()
         self.thread.start()
         return self
 

@@ -4,18 +4,21 @@ every request leaves one access line with the documented fields and no query str
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 import requests
 
 from tests.platform.runner_support import GRACE, ROOT, Run, default_env, free_port
 from tests.support import wait_for
+from workers.web import WebServer
 
 TEST_REDIS_HOST = os.environ.get("TEST_REDIS_HOST", "127.0.0.1:6379")
 
@@ -132,3 +135,17 @@ def test_gunicorn_server_errors_use_the_envelope_and_the_same_access_lines(gunic
     assert "query-secret" not in output
     live = next(line for line in access_lines(output) if line["path"] == "/health/live")
     assert {"method", "path", "status", "duration_ms", "request_id", "api_key_id"} <= set(live)
+
+
+def test_the_embedded_server_freezes_start_up_objects_before_serving(app):
+    """Start-up objects are out of the cyclic collector's view once the server serves (a full
+    collection would otherwise walk them all, pausing every request thread)."""
+    gc.unfreeze()
+    server = WebServer(app, "127.0.0.1", 0, 2, 1024)
+    try:
+        server.start()
+        assert gc.get_freeze_count() > 10_000
+        assert requests.get(f"http://127.0.0.1:{server.port}/health/live", timeout=5).status_code == 200
+    finally:
+        server.stop(time.monotonic() + 5)
+        gc.unfreeze()
