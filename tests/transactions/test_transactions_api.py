@@ -148,3 +148,11 @@ def test_nan_json_literal_is_rejected(client, write_headers, user):
 def test_bad_patch_input_is_422(client, write_headers, user, body):
     txn = make_txn(client, write_headers, user["id"])
     assert client.patch(f"/api/v1/transactions/{txn['id']}", json=body, headers=write_headers).status_code == 422
+
+
+def test_a_create_answers_the_stored_times(client, write_headers, user):
+    """Times keep milliseconds when stored: the create's answer already does (no paused worker
+    here, so only the record's own times are compared, not the notification's progress)."""
+    body = make_txn(client, write_headers, user["id"])
+    read = client.get(f"/api/v1/transactions/{body['id']}", headers=write_headers).get_json()
+    assert (body["created_at"], body["updated_at"]) == (read["created_at"], read["updated_at"])

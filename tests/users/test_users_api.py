@@ -120,3 +120,13 @@ def test_missing_fields_and_non_object_body_are_422(client, write_headers):
     assert client.post("/api/v1/users", json={}, headers=write_headers).status_code == 422
     assert client.post("/api/v1/users", json=["x"], headers=write_headers).status_code == 422
     assert client.post("/api/v1/users", json=GOOD).status_code == 401
+
+
+def test_what_a_write_answers_is_what_a_later_read_answers(client, write_headers):
+    """Stored times keep milliseconds (BSON dates): a create or change answers the stored value,
+    not a finer one that a later read would contradict."""
+    made = make_user(client, write_headers)
+    read = client.get(f"/api/v1/users/{made['id']}", headers=write_headers).get_json()
+    assert made == read
+    patched = client.patch(f"/api/v1/users/{made['id']}", json={"name": "Ama K."}, headers=write_headers).get_json()
+    assert patched == client.get(f"/api/v1/users/{made['id']}", headers=write_headers).get_json()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import mongoengine as me
 from bson import ObjectId
 
-from webapp.clock import utcnow
+from webapp.clock import utcnow_ms
 from webapp.scopes import SCOPES
 
 
@@ -16,7 +16,7 @@ class ApiKey(me.Document):
     scope = me.StringField(required=True, choices=SCOPES)
     key_hash = me.StringField(required=True)  # hex SHA-256 of the key; looked up by equality
     prefix = me.StringField(required=True)  # first characters, to tell keys apart in listings
-    created_at = me.DateTimeField(required=True, default=utcnow)
+    created_at = me.DateTimeField(required=True, default=utcnow_ms)
     revoked_at = me.DateTimeField(null=True)
 
     meta = {

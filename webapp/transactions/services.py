@@ -21,7 +21,7 @@ from datetime import UTC, datetime, time
 from bson import ObjectId
 
 from webapp import outbox
-from webapp.clock import utcnow
+from webapp.clock import utcnow, utcnow_ms
 from webapp.errors import Invalid, NotFound
 from webapp.ids import object_id
 from webapp.money import to_cents
@@ -79,7 +79,7 @@ def create_transaction(data: dict) -> dict:
         "transaction_type": data["transaction_type"],
         "currency": data.get("currency") or current_settings().transactions.DEFAULT_CURRENCY,
     }
-    doc = store.insert_transaction(fields, utcnow())
+    doc = store.insert_transaction(fields, utcnow_ms())
     # One publish per request: the statistics step counts it, then publishes its SMS (whose text
     # shows the new balance). A failed publish is left to the sweepers.
     outbox.enqueue(STATS_TASK, str(doc["_id"]), sms=True)
@@ -116,7 +116,7 @@ def update_transaction(transaction_id, data: dict) -> dict:
     changes = {k: v for k, v in data.items() if k in {"full_name", "transaction_date", "transaction_type"}}
     if "transaction_amount" in data:
         changes["amount_cents"] = to_cents(data["transaction_amount"])
-    doc = store.change_live(oid, changes, utcnow()) if oid is not None else None
+    doc = store.change_live(oid, changes, utcnow_ms()) if oid is not None else None
     if doc is None:
         raise NotFound("Transaction not found.")
     outbox.enqueue(STATS_TASK, str(oid))

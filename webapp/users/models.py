@@ -9,7 +9,7 @@ from datetime import datetime
 import mongoengine as me
 from bson import ObjectId
 
-from webapp.clock import utcnow
+from webapp.clock import utcnow_ms
 from webapp.crypto import EncryptedStringField
 
 
@@ -19,8 +19,8 @@ class User(me.Document):
     email_key = me.StringField(required=True)  # crypto.blind(email): the uniqueness key
     phone_number = EncryptedStringField(required=True)
     password_hash = me.StringField(null=True)  # werkzeug scrypt hash (salted); never returned
-    created_at = me.DateTimeField(required=True, default=utcnow)
-    updated_at = me.DateTimeField(required=True, default=utcnow)
+    created_at = me.DateTimeField(required=True, default=utcnow_ms)
+    updated_at = me.DateTimeField(required=True, default=utcnow_ms)
 
     meta = {
         "collection": "users",

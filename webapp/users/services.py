@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from werkzeug.security import generate_password_hash
 
-from webapp.clock import utcnow
+from webapp.clock import utcnow_ms
 from webapp.errors import Conflict, NotFound
 from webapp.ids import object_id
 from webapp.transactions import services as transactions
@@ -54,7 +54,7 @@ def phone_number(user_id) -> str | None:
 
 
 def create_user(data: dict) -> Account:
-    now = utcnow()
+    now = utcnow_ms()
     fields = {
         "name": data["name"],
         "email": data["email"],
@@ -84,7 +84,7 @@ def update_user(user_id, data: dict) -> Account:
     if data.get("password"):
         changes["password_hash"] = generate_password_hash(data["password"])
     if changes:
-        changes["updated_at"] = utcnow()
+        changes["updated_at"] = utcnow_ms()
         try:
             user = store.update_user(user.id, changes)
         except store.EmailTaken:
