@@ -121,3 +121,24 @@ def test_history_older_than_retention_is_pruned(worker, providers, monkeypatch, 
     assert report["pruned"] == 1
     kept = sorted(d["fetched_at"] for d in PriceQuote._get_collection().find())
     assert len(kept) == 2 and kept[0] > now - timedelta(days=30)
+
+
+def test_a_lasting_failure_is_logged_once_and_its_end_once(worker, providers, caplog):
+    """Offline, every refresh fails alike: ERROR when it starts (or its cause changes), DEBUG while
+    it lasts, INFO when a provider answers again."""
+    coingecko, coinbase = providers
+    coingecko.script(*[coingecko.failure("500")] * 3)
+    coinbase.script(*[coinbase.failure("garbage")] * 2, coinbase.failure("500"))
+    with caplog.at_level(logging.DEBUG, logger="webapp.prices.services"):
+        for _ in range(3):
+            assert run_refresh()["ok"] is False
+        assert run_refresh()["ok"] is True
+
+    def lines(level):
+        return [r.getMessage() for r in caplog.records if r.levelno == level and r.name == "webapp.prices.services"]
+
+    errors = lines(logging.ERROR)
+    assert len(errors) == 2  # the start, then the changed cause (coinbase's 500)
+    assert "garbage" not in errors[1] and "HTTP 500" in errors[1]
+    assert sum("no BTC price provider" in m for m in lines(logging.DEBUG)) == 1  # the repeat
+    assert lines(logging.INFO) == ["BTC price refresh recovered: coingecko answered"]

@@ -86,15 +86,30 @@ def refresh_btc() -> dict:
             durations[name] = round((time.perf_counter() - started) * 1000, 2)
             errors[name] = f"{type(exc).__name__}: {exc}"
             reasons[name] = _short_reason(exc)
-            log.warning("BTC price provider %s failed: %s", name, errors[name])
             continue
         durations[name] = round((time.perf_counter() - started) * 1000, 2)
         quote = store_quote(source_label(name), rates)
-        _record_failure(None)
+        _log_provider_failures(errors, logging.WARNING)
+        if _record_outcome(None) not in (None, _UNKNOWN):
+            log.info("BTC price refresh recovered: %s answered", name)
         return {"ok": True, "quote": _quote_json(quote), "errors": errors, "durations_ms": durations}
-    log.error("no BTC price provider gave a usable answer; keeping the last good quote: %s", errors)
-    _record_failure(", ".join(f"{name} {reason}" for name, reason in reasons.items()) or "no provider configured")
+    summary = ", ".join(f"{name} {reason}" for name, reason in reasons.items()) or "no provider configured"
+    # Offline, a refresh fails the same way every BTC_PRICE_REFRESH_SECONDS: the failure is logged
+    # when it starts or its cause changes, and only at DEBUG while it goes on (the 503s and the
+    # fido_btc_price_age_seconds gauge keep saying so).
+    level = logging.DEBUG if _record_outcome(summary) == summary else logging.WARNING
+    _log_provider_failures(errors, level)
+    log.log(
+        logging.DEBUG if level == logging.DEBUG else logging.ERROR,
+        "no BTC price provider gave a usable answer; keeping the last good quote: %s",
+        errors,
+    )
     return {"ok": False, "quote": None, "errors": errors, "durations_ms": durations}
+
+
+def _log_provider_failures(errors: dict[str, str], level: int) -> None:
+    for name, error in errors.items():
+        log.log(level, "BTC price provider %s failed: %s", name, error)
 
 
 def _short_reason(exc: Exception) -> str:
@@ -111,15 +126,22 @@ def _short_reason(exc: Exception) -> str:
     return "unknown provider" if text.startswith("unknown provider") else "bad answer"
 
 
-def _record_failure(summary: str | None) -> None:
-    """Remember why the last refresh failed (None: it succeeded). Best effort: Redis may be down."""
+_UNKNOWN = "<unknown: Redis unreachable>"
+
+
+def _record_outcome(summary: str | None) -> str | None:
+    """Remember why this refresh failed (None: it succeeded) and return what the previous refresh
+    left, in one command (any process's refresh: GETDEL / SET GET). Best effort: with Redis down it
+    returns `_UNKNOWN`, which never equals a summary, so the failure is logged."""
+    client = get_redis()
     try:
-        if summary is None:
-            get_redis().delete(LAST_FAILURE_KEY)
-        else:
-            get_redis().set(LAST_FAILURE_KEY, summary)
+        previous = (
+            client.getdel(LAST_FAILURE_KEY) if summary is None else client.set(LAST_FAILURE_KEY, summary, get=True)
+        )
     except redis.RedisError as exc:
         log.warning("could not record the BTC refresh outcome in Redis: %s", exc)
+        return _UNKNOWN
+    return previous.decode() if isinstance(previous, bytes) else previous
 
 
 def _why_unavailable(stale: bool = False) -> str:
