@@ -8,6 +8,7 @@ access log is off. Errors gunicorn raises before the app runs answer with the JS
 workers/gunicorn_worker.py); a request line over 8190 bytes (gunicorn's ceiling) is a 414 there.
 """
 
+import gc
 import os
 import sys
 
@@ -36,9 +37,10 @@ forwarded_allow_ips = _settings.FORWARDED_ALLOW_IPS
 
 
 def post_worker_init(_worker):
-    from workers.web import freeze_startup_objects
-
-    freeze_startup_objects()  # the worker has built its app: the same as `manage.py run` does
+    # The worker has built its app: start-up objects leave the cyclic GC's view, as `manage.py run`
+    # does before serving (workers/web.py `freeze_startup_objects` says why).
+    gc.collect()
+    gc.freeze()
 
 
 def child_exit(_server, worker):
