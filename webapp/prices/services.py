@@ -13,7 +13,7 @@ Contract:
   `fresh_quote()` is what orders use: it refuses (503) a missing quote or one older than
   BTC_PRICE_MAX_AGE_SECONDS.
 - A refresh where every provider failed records why, in a few words per provider, in Redis
-  (`LAST_FAILURE_KEY`); a successful one clears it. Those 503s then say why ("last refresh failed:
+  (`webapp.prices.failures`); a successful one clears it. Those 503s then say why ("last refresh failed:
   coingecko timeout, coinbase connection refused"), so an operator sees the cause, not "retry".
 - The stored source is the provider's name, "demo-" prefixed in demo mode (webapp.provenance).
 """
@@ -34,14 +34,12 @@ from webapp.errors import Unavailable
 from webapp.extensions import get_redis
 from webapp.identity import namespaced
 from webapp.money import CURRENCIES
-from webapp.prices import store
+from webapp.prices import failures, store
 from webapp.prices.providers import PROVIDERS, ProviderError, fetch_coinbase, fetch_coingecko
 from webapp.provenance import source_label
 from webapp.settings import current as current_settings
 
 log = logging.getLogger(__name__)
-
-LAST_FAILURE_KEY = "prices:btc:last_failure"  # about the providers, not the database: not namespaced
 
 
 def latest_key() -> str:
@@ -85,78 +83,26 @@ def refresh_btc() -> dict:
         except (requests.RequestException, ProviderError) as exc:
             durations[name] = round((time.perf_counter() - started) * 1000, 2)
             errors[name] = f"{type(exc).__name__}: {exc}"
-            reasons[name] = _short_reason(exc)
+            reasons[name] = failures.short_reason(exc)
             continue
         durations[name] = round((time.perf_counter() - started) * 1000, 2)
         quote = store_quote(source_label(name), rates)
-        _log_provider_failures(errors, logging.WARNING)
-        if _record_outcome(None) not in (None, _UNKNOWN):
+        failures.log_provider_failures(errors, logging.WARNING)
+        if failures.record_outcome(None) not in (None, failures.UNKNOWN):
             log.info("BTC price refresh recovered: %s answered", name)
         return {"ok": True, "quote": _quote_json(quote), "errors": errors, "durations_ms": durations}
     summary = ", ".join(f"{name} {reason}" for name, reason in reasons.items()) or "no provider configured"
     # Offline, a refresh fails the same way every BTC_PRICE_REFRESH_SECONDS: the failure is logged
     # when it starts or its cause changes, and only at DEBUG while it goes on (the 503s and the
     # fido_btc_price_age_seconds gauge keep saying so).
-    level = logging.DEBUG if _record_outcome(summary) == summary else logging.WARNING
-    _log_provider_failures(errors, level)
+    level = logging.DEBUG if failures.record_outcome(summary) == summary else logging.WARNING
+    failures.log_provider_failures(errors, level)
     log.log(
         logging.DEBUG if level == logging.DEBUG else logging.ERROR,
         "no BTC price provider gave a usable answer; keeping the last good quote: %s",
         errors,
     )
     return {"ok": False, "quote": None, "errors": errors, "durations_ms": durations}
-
-
-def _log_provider_failures(errors: dict[str, str], level: int) -> None:
-    for name, error in errors.items():
-        log.log(level, "BTC price provider %s failed: %s", name, error)
-
-
-def _short_reason(exc: Exception) -> str:
-    """A few words for an operator: "timeout", "connection refused", "HTTP 503", "bad answer"."""
-    if isinstance(exc, requests.Timeout):
-        return "timeout"
-    if isinstance(exc, requests.ConnectionError):
-        return "connection refused" if "refused" in str(exc).lower() else "connection error"
-    if isinstance(exc, requests.RequestException):
-        return "request error"
-    text = str(exc)
-    if text.startswith("HTTP "):
-        return text.split(":", 1)[0]
-    return "unknown provider" if text.startswith("unknown provider") else "bad answer"
-
-
-_UNKNOWN = "<unknown: Redis unreachable>"
-
-
-def _record_outcome(summary: str | None) -> str | None:
-    """Remember why this refresh failed (None: it succeeded) and return what the previous refresh
-    left, in one command (any process's refresh: GETDEL / SET GET). Best effort: with Redis down it
-    returns `_UNKNOWN`, which never equals a summary, so the failure is logged."""
-    client = get_redis()
-    try:
-        previous = (
-            client.getdel(LAST_FAILURE_KEY) if summary is None else client.set(LAST_FAILURE_KEY, summary, get=True)
-        )
-    except redis.RedisError as exc:
-        log.warning("could not record the BTC refresh outcome in Redis: %s", exc)
-        return _UNKNOWN
-    return previous.decode() if isinstance(previous, bytes) else previous
-
-
-def _why_unavailable(stale: bool = False) -> str:
-    """The cause to put in a 503: the last refresh's failure, else that none has run (since the
-    stale quote, when `stale`)."""
-    try:
-        summary = get_redis().get(LAST_FAILURE_KEY)
-    except redis.RedisError:
-        summary = None
-    if summary:
-        return f"last refresh failed: {summary.decode() if isinstance(summary, bytes) else summary}"
-    every = int(current_settings().prices.BTC_PRICE_REFRESH_SECONDS)
-    if every <= 0:
-        return "the refresh job is off (BTC_PRICE_REFRESH_SECONDS=0); run 'manage.py refresh-price'"
-    return f"no refresh has run {'since' if stale else 'yet'} (one runs every {every} s)"
 
 
 def store_quote(source: str, rates: dict, fetched_at: datetime | None = None) -> dict:
@@ -220,10 +166,10 @@ def fresh_quote() -> dict:
     """The latest quote if it is at most BTC_PRICE_MAX_AGE_SECONDS old; Unavailable (503) otherwise."""
     quote = latest_quote()
     if quote is None:
-        raise _unavailable(f"No BTC price is available yet; {_why_unavailable()}.")
+        raise _unavailable(f"No BTC price is available yet; {failures.why_unavailable()}.")
     max_age = current_settings().prices.BTC_PRICE_MAX_AGE_SECONDS
     if quote_age(quote) > max_age:
-        raise _unavailable(f"The BTC price is older than {max_age} seconds; {_why_unavailable(stale=True)}.")
+        raise _unavailable(f"The BTC price is older than {max_age} seconds; {failures.why_unavailable(stale=True)}.")
     return quote
 
 
@@ -231,7 +177,7 @@ def price_view() -> dict:
     """The API answer for the latest quote; Unavailable (503) when there is none."""
     quote = latest_quote()
     if quote is None:
-        raise _unavailable(f"No BTC price is available yet; {_why_unavailable()}.")
+        raise _unavailable(f"No BTC price is available yet; {failures.why_unavailable()}.")
     age = quote_age(quote)
     return {
         "base": "BTC",
