@@ -28,7 +28,6 @@ import functools
 import hashlib
 import logging
 import os
-import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -49,28 +48,29 @@ PREFIX = "fido-rl"
 RETRY_REDIS_SECONDS = 5.0
 
 # KEYS[1]: the API key generation (`webapp.apikeys.cache`), read for the key cache and returned;
-# set to ARGV[2] (a token never used before) when missing. ARGV[1]: n, the number of blockers.
-# KEYS[2..n+1]: the address's auth-failure counters, ARGV[3..n+2] their limits (checked, not
-# incremented). KEYS[n+2..]: counters to increment, ARGV[n+3..] their windows in seconds (KEYS[i]
-# goes with ARGV[i + 1]).
+# made from Redis's clock when missing (a restarted Redis never repeats an earlier one). ARGV[1]: n,
+# the number of blockers. KEYS[2..n+1]: the address's auth-failure counters, ARGV[2..n+1] their
+# limits (checked, not incremented). KEYS[n+2..]: counters to increment, ARGV[n+2..] their windows
+# in seconds (KEYS[i] goes with ARGV[i]).
 # Returns {ttl, i} when blocker i is past its limit, else {-1, generation, count, ttl, count, ttl...}.
 _SCRIPT = """
 local n = tonumber(ARGV[1])
 for i = 2, n + 1 do
   local failures = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if failures > tonumber(ARGV[i + 1]) then
+  if failures > tonumber(ARGV[i]) then
     return {redis.call('TTL', KEYS[i]), i - 1}
   end
 end
 local generation = redis.call('GET', KEYS[1])
 if not generation then
-  generation = ARGV[2]
+  local now = redis.call('TIME')
+  generation = 'time-' .. now[1] .. '.' .. now[2]
   redis.call('SET', KEYS[1], generation)
 end
 local out = {-1, generation}
 for i = n + 2, #KEYS do
   local count = redis.call('INCR', KEYS[i])
-  if count == 1 then redis.call('EXPIRE', KEYS[i], ARGV[i + 1]) end
+  if count == 1 then redis.call('EXPIRE', KEYS[i], ARGV[i]) end
   out[#out + 1] = count
   out[#out + 1] = redis.call('TTL', KEYS[i])
 end
@@ -113,7 +113,6 @@ class Counters:
     lock: threading.Lock = field(default_factory=threading.Lock)
     memory: dict = field(default_factory=dict)  # key -> [count, expires_at]
     redis_down_until: float = 0.0
-    nonce: str = field(default_factory=lambda: secrets.token_hex(8))  # this app's part of new generations
     local: threading.local = field(default_factory=threading.local)  # each thread's own connection
 
     def _connection(self) -> redis.Connection:
@@ -145,8 +144,7 @@ class Counters:
         now = time.monotonic()
         if self.client is not None and now >= self.redis_down_until:
             keys = [GENERATION_KEY] + [key for key, _ in blockers] + [key for key, _ in counters]
-            fresh = f"{self.nonce}-{time.monotonic_ns()}"
-            args = [len(blockers), fresh] + [limit for _, limit in blockers] + [window for _, window in counters]
+            args = [len(blockers)] + [limit for _, limit in blockers] + [window for _, window in counters]
             try:
                 raw = self._script(keys, args)
             except (redis.ConnectionError, redis.TimeoutError):
